@@ -1,0 +1,155 @@
+# tpath - one Makefile for the whole tree (GNU make).
+#
+#   make               build everything into build/
+#   make check         unit tests (cmocka) and end-to-end tests (pytest)
+#   make check SANITIZE=1   the same under ASan and UBSan, in build/san/
+#   make install       honours DESTDIR, PREFIX, SYSCONFDIR
+#   make deps          install the Debian packages the build and tests need
+#   make fuzz          build and run the libFuzzer targets (FUZZ_SECONDS each)
+#   make bench         benchmarks, each against its peer
+#   make demo          the main job (not yet available: see README.md)
+
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+CONFDIR    := $(SYSCONFDIR)/tpath
+
+PYTHON     ?= /usr/bin/python3
+FUZZ_CC    ?= clang
+FUZZ_SECONDS ?= 60
+
+ifeq ($(SANITIZE),1)
+B := build/san
+else
+B := build
+endif
+
+# Debian 12 packages: build, libraries, test tools, man page lint, fuzzing.
+DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
+	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
+	python3-pexpect mandoc clang libclang-rt-14-dev
+
+# Libraries every program links through libtpath (lazy: after make deps).
+PKG_LIBS  = pam ncurses audit libcrypto libacl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS))
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS))
+CMOCKA_LDLIBS = $(shell pkg-config --libs cmocka)
+
+WERROR ?= $(if $(CI),1,)
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes
+ifneq ($(WERROR),)
+WARN += -Werror
+endif
+
+CFLAGS ?= -O2 -g
+ifeq ($(SANITIZE),1)
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HARDEN_CPPFLAGS :=
+else
+SAN :=
+HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
+endif
+# -fPIC: the core is linked into PIE programs and into pam_tpath.so.
+ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -Isrc $(HARDEN_CPPFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = -std=c11 $(CFLAGS) $(WARN) -fstack-protector-strong -fPIC $(SAN) $(PKG_CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
+
+# The core library: every src/*.c that is not a program's main.
+PROG_MAINS :=
+LIB_SRCS := $(filter-out $(PROG_MAINS),$(wildcard src/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+LIB      := $(B)/libtpath.a
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/%)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:%.c=$(B)/%)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
+MANPAGES := $(wildcard doc/*.[1-8])
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+
+.PHONY: all check check-run check-unit check-e2e install deps fuzz bench demo clean
+.DELETE_ON_ERROR:
+
+all: $(LIB) $(B)/man.lint
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/tests/%: $(B)/tests/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(CMOCKA_LDLIBS) $(PKG_LDLIBS) -lpthread
+
+# The build lints every man page.
+$(B)/man.lint: $(MANPAGES)
+	@mkdir -p $(@D)
+	$(if $(MANPAGES),mandoc -Tlint -Wwarning $(MANPAGES))
+	@touch $@
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all $(UNIT_BINS) $(HELPER_BINS)
+	@$(MAKE) --no-print-directory check-unit check-e2e
+
+check-unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+		echo "== $$t"; $$t || fail=1; \
+	done; exit $$fail
+
+check-e2e: $(HELPER_BINS)
+	TPATH_BUILD=$(abspath $(B)) TPATH_SRC=$(CURDIR) \
+		$(PYTHON) -m pytest -p no:cacheprovider -ra tests/e2e
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then \
+		echo "deps: installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "deps: missing Debian packages; as root run:"; \
+		echo "  apt-get install $$missing" | tr '\n' ' '; echo; exit 1; \
+	fi
+
+install: all
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(CONFDIR)
+	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
+
+# libFuzzer targets: the core rebuilt with clang and the fuzzer runtime.
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LDLIBS) -lpthread
+
+fuzz: deps $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+		n=$${f##*/fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
+		echo "== $$f for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+bench: all $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+demo: deps
+	@echo "make demo: not yet available."
+	@echo "The demo is a console login through tgetty with the secure attention"
+	@echo "key; tgetty does not exist yet. Today the tree holds the core's"
+	@echo "stanza-file library and its tests: run 'make check'."
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,62 @@
+"""Fixtures shared by the end-to-end tests.
+
+Every process a test starts goes through `procs`, which remembers its PID and
+kills it by that PID at teardown.  Nothing is ever killed by name.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+BUILD = Path(os.environ.get("TPATH_BUILD", Path(__file__).parents[2] / "build"))
+
+
+def helper(name):
+    path = BUILD / "tests" / "helpers" / name
+    if not path.exists():
+        pytest.fail(f"{path} is not built (run make check)")
+    return str(path)
+
+
+@pytest.fixture
+def confdir():
+    """A fresh configuration directory: root-owned, mode 0755."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root: configuration files must be root-owned")
+    d = Path(tempfile.mkdtemp(prefix="tpath-conf."))
+    os.chown(d, 0, 0)
+    d.chmod(0o755)
+    yield d
+    shutil.rmtree(d)
+
+
+class Procs:
+    """Start processes and end them by PID."""
+
+    def __init__(self):
+        self.started = []
+
+    def popen(self, argv, **kw):
+        p = subprocess.Popen(argv, **kw)
+        self.started.append(p)
+        return p
+
+    def kill(self, p, sig=signal.SIGKILL):
+        if p.poll() is None:
+            os.kill(p.pid, sig)
+        return p.wait()
+
+    def end_all(self):
+        for p in self.started:
+            self.kill(p)
+
+
+@pytest.fixture
+def procs():
+    tracker = Procs()
+    yield tracker
+    tracker.end_all()
