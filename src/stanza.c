@@ -156,9 +156,13 @@ slot_for(const struct stz_doc *doc, const char *name, size_t h)
 	}
 }
 
-int
-stz_hash_add(struct stz_doc *doc, struct stz_stanza *st)
+/* Index st by name; returns the stanza that already has the name, if any. */
+struct stz_stanza *
+stz_hash_add(struct stz_doc *doc, struct stz_stanza *st, int *nomem)
 {
+	struct stz_slot *slot;
+
+	*nomem = 0;
 	st->hash = hash_name(st->name) | 1;	/* 0 marks an unused slot */
 	if ((doc->nused + 1) * 4 > doc->nslots * 3) {
 		struct stz_slot *old = doc->slots, *s;
@@ -168,7 +172,8 @@ stz_hash_add(struct stz_doc *doc, struct stz_stanza *st)
 			n *= 2;
 		if ((doc->slots = calloc(n, sizeof(*s))) == NULL) {
 			doc->slots = old;
-			return -1;
+			*nomem = 1;
+			return NULL;
 		}
 		doc->nslots = n;
 		doc->nused = 0;
@@ -181,9 +186,12 @@ stz_hash_add(struct stz_doc *doc, struct stz_stanza *st)
 		}
 		free(old);
 	}
-	*slot_for(doc, st->name, st->hash) = (struct stz_slot){ st->hash, st };
+	slot = slot_for(doc, st->name, st->hash);
+	if (slot->st)
+		return slot->st;
+	*slot = (struct stz_slot){ st->hash, st };
 	doc->nused++;
-	return 0;
+	return NULL;
 }
 
 void
@@ -400,7 +408,9 @@ parse_attr(struct stz_doc *doc, struct stz_stanza *st, const char *p,
 			return NULL;
 		}
 	}
-	if ((a = stz_alloc(doc, sizeof(*a))) == NULL ||
+	if ((a = stz_alloc(doc, sizeof(*a))) != NULL)
+		memset(a, 0, sizeof(*a));
+	if (a == NULL ||
 	    (a->name = stz_strndup(doc, p, (size_t)(q - p))) == NULL) {
 		tp_err_set(err, "%s: out of memory", doc->path);
 		return NULL;
@@ -414,7 +424,7 @@ parse_attr(struct stz_doc *doc, struct stz_stanza *st, const char *p,
 	if (parse_items(doc, a, q + 1, end, lineno, err) == -1)
 		return NULL;
 	for (tail = &st->attrs; (old = *tail) != NULL; tail = &old->next) {
-		if (strcmp(old->name, a->name) == 0) {
+		if (old->name[0] == a->name[0] && strcmp(old->name, a->name) == 0) {
 			stz_lerr(doc, lineno, err, "duplicate attribute \"%s\" "
 				 "(first at line %u)", a->name, old->lineno);
 			return NULL;
@@ -430,8 +440,8 @@ parse_attr(struct stz_doc *doc, struct stz_stanza *st, const char *p,
  * Length of the UTF-8 sequence at p (at most n bytes), or 0 when it is not
  * well-formed (overlong forms and surrogates included).
  */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
+size_t
+stz_utf8_len(const unsigned char *p, size_t n)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t len;
@@ -500,7 +510,7 @@ stz_bad_text(const char *s, size_t len, bool escapable, char why[32])
 			snprintf(why, 32, "control character 0x%02x", c);
 			return why;
 		}
-		if ((n = utf8_len(p + i, len - i)) == 0)
+		if ((n = stz_utf8_len(p + i, len - i)) == 0)
 			return "invalid UTF-8";
 		if (c == 0xc2 && p[i + 1] < 0xa0) {
 			snprintf(why, 32, "control character U+%04X", p[i + 1]);
@@ -531,15 +541,11 @@ add_stanza(struct stz_doc *doc, char *name, unsigned lineno,
 	   struct tp_err *err)
 {
 	struct stz_stanza *st, *old;
+	int nomem;
 
 	if (doc->count >= STZ_MAX_STANZAS) {
 		stz_lerr(doc, lineno, err, "more than %d stanzas",
 			 STZ_MAX_STANZAS);
-		return NULL;
-	}
-	if ((old = stz_find(doc, name)) != NULL) {
-		stz_lerr(doc, lineno, err, "duplicate stanza \"%s\" (first at "
-			 "line %u)", name, old->lineno);
 		return NULL;
 	}
 	if ((st = stz_alloc(doc, sizeof(*st))) == NULL) {
@@ -550,16 +556,21 @@ add_stanza(struct stz_doc *doc, char *name, unsigned lineno,
 	st->name = name;
 	st->lineno = lineno;
 	st->last = &st->head;
+	if ((old = stz_hash_add(doc, st, &nomem)) != NULL) {
+		stz_lerr(doc, lineno, err, "duplicate stanza \"%s\" (first at "
+			 "line %u)", name, old->lineno);
+		return NULL;
+	}
+	if (nomem) {
+		tp_err_set(err, "%s: out of memory", doc->path);
+		return NULL;
+	}
 	st->prev = doc->last;
 	if (doc->last)
 		doc->last->next = st;
 	else
 		doc->first = st;
 	doc->last = st;
-	if (stz_hash_add(doc, st) == -1) {
-		tp_err_set(err, "%s: out of memory", doc->path);
-		return NULL;
-	}
 	doc->count++;
 	return st;
 }

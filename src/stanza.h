@@ -43,6 +43,7 @@ struct stz_stanza {
 	const char *name;
 	unsigned lineno;
 	struct stz_attr *attrs;
+	void *data;		/* free for the program's own model */
 	/* private to stanza*.c */
 	struct stz_line head;	/* the "name:" line */
 	struct stz_line *last;	/* the stanza's last line */
@@ -90,9 +91,21 @@ int stz_get_uint(const struct stz_doc *doc, const struct stz_attr *a,
 /* "TCB,SUID,755" or "rwsr-xr-x": permission bits | S_ISUID... | STZ_MODE_TCB */
 int stz_get_mode(const struct stz_doc *doc, const struct stz_attr *a,
 		 unsigned long *out, struct tp_err *err);
+/* "file:line: what", or "file: what" for line 0 (text added by a program). */
+int stz_lerr(const struct stz_doc *doc, unsigned lineno, struct tp_err *err,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* "file:line: attr: what", as the typed accessors report. */
+int stz_lerr_attr(const struct stz_doc *doc, const struct stz_attr *a,
+		  struct tp_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The items joined with sep, owned by the document; NULL if out of memory. */
+const char *stz_join(struct stz_doc *doc, const struct stz_attr *a, char sep);
 /* Refuse any attribute of st not in the NULL-terminated list known[]. */
 int stz_check_known(const struct stz_doc *doc, const struct stz_stanza *st,
 		    const char *const known[], struct tp_err *err);
+
+/* Length of the well-formed UTF-8 sequence at p (n bytes left), or 0. */
+size_t stz_utf8_len(const unsigned char *p, size_t n);
 
 /* The same conversions on plain strings, for command-line values. */
 int stz_parse_bool(const char *s, bool *out);
@@ -111,6 +124,15 @@ int stz_set1(struct stz_doc *doc, struct stz_stanza *st, const char *name,
 	     const char *value, struct tp_err *err);
 void stz_unset(struct stz_doc *doc, struct stz_stanza *st, const char *name);
 void stz_delete_stanza(struct stz_doc *doc, struct stz_stanza *st);
+
+/*
+ * The format version line, the file's first line: "* tpath NAME version N".
+ * stz_version() gives N (0 when there is no such line); stz_set_version()
+ * replaces the line or inserts it at the top.
+ */
+unsigned stz_version(const struct stz_doc *doc, const char *name);
+int stz_set_version(struct stz_doc *doc, const char *name, unsigned version,
+		    struct tp_err *err);
 
 /* The document's text as it would be written; malloc'd, caller frees. */
 char *stz_text(const struct stz_doc *doc, size_t *len);

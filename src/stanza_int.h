@@ -44,10 +44,9 @@ int stz_parse_into(struct stz_doc *doc, char *buf, size_t len,
 		   struct tp_err *err);
 const char *stz_bad_text(const char *s, size_t len, bool escapable,
 			 char why[32]);
-int stz_hash_add(struct stz_doc *doc, struct stz_stanza *st);
+struct stz_stanza *stz_hash_add(struct stz_doc *doc, struct stz_stanza *st,
+				 int *nomem);
 void stz_hash_del(struct stz_doc *doc, struct stz_stanza *st);
-int stz_lerr(const struct stz_doc *doc, unsigned lineno, struct tp_err *err,
-	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static inline bool
 stz_isblank(int c)

@@ -5,6 +5,7 @@
  * the attribute takes is refused with "file:line: attr: expected ...".
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -124,6 +125,19 @@ stz_parse_mode(char *const *items, size_t n, unsigned long *out,
 	return 0;
 }
 
+int
+stz_lerr_attr(const struct stz_doc *doc, const struct stz_attr *a,
+	      struct tp_err *err, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return stz_lerr(doc, a->lineno, err, "%s: %s", a->name, what);
+}
+
 static int
 single(const struct stz_doc *doc, const struct stz_attr *a, struct tp_err *err)
 {
@@ -177,6 +191,28 @@ stz_get_mode(const struct stz_doc *doc, const struct stz_attr *a,
 	if (stz_parse_mode(a->items, a->nitems, out, &why) == -1)
 		return stz_lerr(doc, a->lineno, err, "%s: %s", a->name, why);
 	return 0;
+}
+
+const char *
+stz_join(struct stz_doc *doc, const struct stz_attr *a, char sep)
+{
+	size_t len = 1;
+	char *out, *p;
+
+	for (unsigned i = 0; i < a->nitems; i++)
+		len += strlen(a->items[i]) + 1;
+	if ((out = p = stz_alloc_bytes(doc, len)) == NULL)
+		return NULL;
+	for (unsigned i = 0; i < a->nitems; i++) {
+		size_t l = strlen(a->items[i]);
+
+		if (i)
+			*p++ = sep;
+		memcpy(p, a->items[i], l);
+		p += l;
+	}
+	*p = '\0';
+	return out;
 }
 
 int

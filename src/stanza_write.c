@@ -182,6 +182,7 @@ stz_add_stanza(struct stz_doc *doc, const char *name, struct tp_err *err)
 {
 	struct stz_stanza *st;
 	struct stz_line *blank;
+	int nomem;
 
 	if (*name == '\0') {
 		tp_err_set(err, "%s: empty stanza name", doc->path);
@@ -203,7 +204,9 @@ stz_add_stanza(struct stz_doc *doc, const char *name, struct tp_err *err)
 			   STZ_MAX_STANZAS);
 		return NULL;
 	}
-	if ((st = stz_alloc(doc, sizeof(*st))) == NULL ||
+	if ((st = stz_alloc(doc, sizeof(*st))) != NULL)
+		memset(st, 0, sizeof(*st));
+	if (st == NULL ||
 	    (st->name = stz_strndup(doc, name, strlen(name))) == NULL ||
 	    (blank = new_line(doc, "\n", 1)) == NULL)
 		goto nomem;
@@ -220,18 +223,15 @@ stz_add_stanza(struct stz_doc *doc, const char *name, struct tp_err *err)
 	if (link_after(doc, doc->lines_tail, &st->head) == -1 ||
 	    link_after(doc, &st->head, blank) == -1)
 		goto nomem;
-	st->lineno = 0;
-	st->attrs = NULL;
 	st->last = &st->head;
-	st->next = NULL;
+	if (stz_hash_add(doc, st, &nomem) != NULL || nomem)
+		goto nomem;	/* not a duplicate: stz_find said so above */
 	st->prev = doc->last;
 	if (doc->last)
 		doc->last->next = st;
 	else
 		doc->first = st;
 	doc->last = st;
-	if (stz_hash_add(doc, st) == -1)
-		goto nomem;
 	doc->count++;
 	return st;
 nomem:
@@ -268,7 +268,9 @@ stz_set(struct stz_doc *doc, struct stz_stanza *st, const char *name,
 	if (a == NULL) {
 		struct stz_line *after = &st->head;
 
-		if ((a = stz_alloc(doc, sizeof(*a))) == NULL ||
+		if ((a = stz_alloc(doc, sizeof(*a))) != NULL)
+			memset(a, 0, sizeof(*a));
+		if (a == NULL ||
 		    (a->name = stz_strndup(doc, name, strlen(name))) == NULL)
 			return tp_err_set(err, "%s: out of memory", doc->path);
 		for (tail = &st->attrs; *tail; tail = &(*tail)->next)
@@ -352,6 +354,69 @@ stz_delete_stanza(struct stz_doc *doc, struct stz_stanza *st)
 	else
 		doc->last = st->prev;
 	doc->count--;
+}
+
+/* Length of "* tpath NAME version " when line l starts with it, else 0. */
+static size_t
+version_prefix(const struct stz_line *l, const char *name)
+{
+	char want[128];
+	int n = snprintf(want, sizeof(want), "* tpath %s version ", name);
+
+	if (l == NULL || n <= 0 || (size_t)n >= sizeof(want) ||
+	    l->len < (size_t)n || memcmp(l->text, want, (size_t)n) != 0)
+		return 0;
+	return (size_t)n;
+}
+
+unsigned
+stz_version(const struct stz_doc *doc, const char *name)
+{
+	const struct stz_line *l = doc->lines;
+	size_t n = version_prefix(l, name), end;
+	char num[16];
+	unsigned long long v;
+
+	if (n == 0)
+		return 0;
+	for (end = n; end < l->len && l->text[end] >= '0' &&
+	     l->text[end] <= '9'; end++)
+		;
+	if (end - n == 0 || end - n >= sizeof(num))
+		return 0;
+	memcpy(num, l->text + n, end - n);
+	num[end - n] = '\0';
+	return stz_parse_uint(num, 1, UINT_MAX, &v) == 0 ? (unsigned)v : 0;
+}
+
+int
+stz_set_version(struct stz_doc *doc, const char *name, unsigned version,
+		struct tp_err *err)
+{
+	struct stz_line *l;
+	char text[160];
+	int n = snprintf(text, sizeof(text), "* tpath %s version %u\n", name,
+			 version);
+
+	if (n <= 0 || (size_t)n >= sizeof(text))
+		return tp_err_set(err, "%s: version name too long", doc->path);
+	if (version_prefix(doc->lines, name)) {
+		l = doc->lines;
+		if ((l->text = stz_strndup(doc, text, (size_t)n)) == NULL)
+			return tp_err_set(err, "%s: out of memory", doc->path);
+		l->len = (size_t)n;
+		return 0;
+	}
+	if ((l = new_line(doc, text, (size_t)n)) == NULL)
+		return tp_err_set(err, "%s: out of memory", doc->path);
+	l->prev = NULL;
+	l->next = doc->lines;
+	if (doc->lines)
+		doc->lines->prev = l;
+	else
+		doc->lines_tail = l;
+	doc->lines = l;
+	return 0;
 }
 
 char *
