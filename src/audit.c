@@ -1,0 +1,250 @@
+/*
+ * audit.c - one record per security event, to the audit trail or syslog.
+ *
+ * Threats: a value chosen by an attacker (a file name, a terminal name) that
+ * forges fields of the record it is written in ("x res=success"), and an
+ * event that is silently lost.  Every value is quoted or hex-encoded the way
+ * libaudit encodes untrusted strings, so it can never end its own field;
+ * where the kernel has no audit, audit is off or the send fails, the same
+ * text goes to syslog(LOG_AUTHPRIV) instead.
+ *
+ * The netlink socket is opened on first use, close-on-exec, and reopened in
+ * a forked child (a shared socket would mix up the kernel's replies).  One
+ * mutex serialises the socket, so several threads may audit at once.
+ *
+ * Syslog: tp_audit_set_program() calls openlog(name, LOG_PID, 0), keeping the
+ * program's default facility; every fallback message names LOG_AUTHPRIV
+ * itself.  Without it, syslog's default ident is the program's short name.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <libaudit.h>
+
+#include "audit.h"
+#include "audit_int.h"
+
+static const char truncated[] = " truncated=yes";
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int audit_fd = -1;		/* the socket, when open */
+static pid_t audit_pid;			/* the process that opened it */
+static bool no_audit;			/* the kernel has no audit at all */
+static char program[64];		/* openlog() keeps this pointer */
+
+/* The text being built; size excludes the room kept for "truncated". */
+struct text {
+	char *buf;
+	size_t size, len;
+	bool cut;
+};
+
+static bool
+is_word(const char *s, const char *extra)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && *s != '_' && *s != '-' &&
+		    strchr(extra, *s) == NULL)
+			return false;
+	return true;
+}
+
+/*
+ * libaudit's test (blanks, '"', control and non-ASCII bytes), plus '=' and
+ * the "'" that closes the kernel's msg='...'.
+ */
+static bool
+needs_hex(const char *v, size_t n)
+{
+	return audit_value_needs_encoding(v, (unsigned)n) ||
+	    memchr(v, '=', n) != NULL || memchr(v, '\'', n) != NULL;
+}
+
+/* Append the encoded value, cut to what fits (put_pair left 2 bytes). */
+static void
+put_value(struct text *t, const char *v)
+{
+	size_t n, room;
+
+	if (v == NULL) {
+		t->buf[t->len++] = '?';
+		t->buf[t->len] = '\0';
+		return;
+	}
+	room = t->size - t->len - 1;
+	/* only what can fit is looked at (and a cut prefix decides) */
+	n = strnlen(v, room + 1);
+	if (needs_hex(v, n)) {
+		if (n > room / 2) {
+			n = room / 2;
+			t->cut = true;
+		}
+		audit_encode_value(t->buf + t->len, v, (unsigned)n);
+		t->len += 2 * n;
+		return;
+	}
+	if (n > room - 2) {
+		n = room - 2;
+		t->cut = true;
+	}
+	t->buf[t->len++] = '"';
+	memcpy(t->buf + t->len, v, n);
+	t->len += n;
+	t->buf[t->len++] = '"';
+	t->buf[t->len] = '\0';
+}
+
+/* Append " key=value", cutting only the value; a key is never cut. */
+static void
+put_pair(struct text *t, const char *key, const char *value)
+{
+	size_t k = strlen(key);
+
+	/* ' ', key, '=', two bytes of value (at least) and the NUL */
+	if (t->cut || k + 5 > t->size - t->len) {
+		t->cut = true;
+		return;
+	}
+	t->buf[t->len++] = ' ';
+	memcpy(t->buf + t->len, key, k);
+	t->len += k;
+	t->buf[t->len++] = '=';
+	t->buf[t->len] = '\0';
+	put_value(t, value);
+}
+
+int
+tp_audit_vformat(char *buf, size_t size, const char *op, va_list ap)
+{
+	struct text t = { buf, 0, 0, false };
+	const char *key, *value;
+	va_list aq;
+
+	if (size < 64)
+		return -1;
+	t.size = size - sizeof(truncated) + 1;
+	buf[0] = '\0';
+	/* check every key first: a bad one means a bug, not a record */
+	va_copy(aq, ap);
+	while ((key = va_arg(aq, const char *)) != NULL) {
+		(void)va_arg(aq, const char *);
+		if (!is_word(key, ""))
+			break;
+	}
+	va_end(aq);
+	/* op is a caller's fixed word: it must fit whole */
+	if (key != NULL || !is_word(op, ":.") || strlen(op) + 3 >= t.size)
+		return -1;
+	t.len = (size_t)snprintf(buf, t.size, "op=%s", op);
+	while ((key = va_arg(ap, const char *)) != NULL) {
+		value = va_arg(ap, const char *);
+		put_pair(&t, key, value);
+	}
+	if (t.cut) {
+		memcpy(buf + t.len, truncated, sizeof(truncated));
+		t.len += sizeof(truncated) - 1;
+	}
+	return (int)t.len;
+}
+
+/* The audit socket, opened once per process; -1 when there is none. */
+static int
+audit_socket(void)
+{
+	int fd;
+
+	if (audit_fd != -1 && audit_pid == getpid())
+		return audit_fd;
+	if (audit_fd != -1) {
+		/* inherited from the parent: leave the parent's replies alone */
+		close(audit_fd);
+		audit_fd = -1;
+	}
+	if (no_audit)
+		return -1;
+	if ((fd = audit_open()) == -1) {
+		if (errno == EPROTONOSUPPORT || errno == EINVAL ||
+		    errno == EAFNOSUPPORT)
+			no_audit = true;
+		return -1;
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		audit_close(fd);
+		return -1;
+	}
+	audit_fd = fd;
+	audit_pid = getpid();
+	return fd;
+}
+
+static void
+drop_socket(void)
+{
+	if (audit_fd != -1)
+		audit_close(audit_fd);
+	audit_fd = -1;
+}
+
+/* 0 when the kernel took the record, -1 when it did not (or audit is off). */
+static int
+send_audit(int type, bool success, const char *text)
+{
+	int fd = audit_socket();
+
+	if (fd == -1)
+		return -1;
+	/* the kernel accepts and drops user records while audit is off */
+	if (audit_is_enabled(fd) == 0)
+		return -1;
+	if (audit_log_user_message(fd, type, text, NULL, NULL, NULL,
+	    success) <= 0) {
+		drop_socket();		/* a fresh one next time */
+		return -1;
+	}
+	return 0;
+}
+
+int
+tp_audit(int type, bool success, const char *op, ...)
+{
+	char text[TP_AUDIT_TEXT];
+	va_list ap;
+	int rv, len;
+
+	va_start(ap, op);
+	len = tp_audit_vformat(text, sizeof(text), op, ap);
+	va_end(ap);
+	if (len == -1) {
+		syslog(LOG_AUTHPRIV | LOG_ERR, "tp_audit: record refused: "
+		       "op or a key is not a plain word");
+		return -1;
+	}
+	pthread_mutex_lock(&lock);
+	rv = send_audit(type, success, text);
+	pthread_mutex_unlock(&lock);
+	if (rv == 0)
+		return 0;
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s res=%s", text,
+	       success ? "success" : "failed");
+	return 1;
+}
+
+void
+tp_audit_set_program(const char *name)
+{
+	pthread_mutex_lock(&lock);
+	snprintf(program, sizeof(program), "%s",
+		 name != NULL ? name : program_invocation_short_name);
+	/* facility 0 keeps the program's own default facility */
+	openlog(program, LOG_PID, 0);
+	pthread_mutex_unlock(&lock);
+}

@@ -1,0 +1,227 @@
+/*
+ * hash.c - content hashes of trusted files.
+ *
+ * Threat: a trusted file whose content was changed behind the database's
+ * back (a trojaned binary with the right owner and mode), and a hash
+ * attribute crafted to be read loosely.  Digests come from OpenSSL's EVP
+ * interface only, over the content read with pread(2) from offset 0 of the
+ * very descriptor the caller checks (and will execute), so the caller's file
+ * offset is never moved.  Each call owns its buffer and context: several
+ * threads may hash at once.  The text form is parsed exactly: the prefix,
+ * the number of hex digits, nothing before or after.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "hash.h"
+
+#define HASH_CHUNK	(1024 * 1024)	/* bytes per pread */
+
+static const struct {
+	enum tp_hash_alg alg;
+	const char *name;		/* as in the text form */
+	unsigned len;			/* digest bytes */
+	const char *short_hex;		/* why, when the hex part is wrong */
+} algs[] = {
+	{ TP_HASH_SHA256, "sha256", 32, "sha256 needs 64 hex digits" },
+	{ TP_HASH_SHA512, "sha512", 64, "sha512 needs 128 hex digits" },
+};
+#define NALGS	(int)(sizeof(algs) / sizeof(algs[0]))
+
+static int
+alg_index(enum tp_hash_alg alg)
+{
+	for (int i = 0; i < NALGS; i++)
+		if (algs[i].alg == alg)
+			return i;
+	return -1;
+}
+
+/* The algorithm whose exact "name:" starts text, or -1. */
+static int
+prefix_index(const char *text)
+{
+	size_t n;
+
+	for (int i = 0; i < NALGS; i++) {
+		n = strlen(algs[i].name);
+		if (strncmp(text, algs[i].name, n) == 0 && text[n] == ':')
+			return i;
+	}
+	return -1;
+}
+
+const char *
+tp_hash_name(enum tp_hash_alg alg)
+{
+	int i = alg_index(alg);
+
+	return i == -1 ? "none" : algs[i].name;
+}
+
+static const EVP_MD *
+evp_md(enum tp_hash_alg alg)
+{
+	switch (alg) {
+	case TP_HASH_SHA256:
+		return EVP_sha256();
+	case TP_HASH_SHA512:
+		return EVP_sha512();
+	default:
+		return NULL;
+	}
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+bad(const char **why, const char *reason)
+{
+	if (why != NULL)
+		*why = reason;
+	return -1;
+}
+
+int
+tp_hash_parse(const char *text, struct tp_digest *out, const char **why)
+{
+	const char *hex;
+	size_t n;
+	int i;
+
+	if (text == NULL || (i = prefix_index(text)) == -1)
+		return bad(why, "expected sha256: or sha512: followed by hex "
+			   "digits");
+	hex = text + strlen(algs[i].name) + 1;
+	if (strlen(hex) != 2 * algs[i].len)
+		return bad(why, algs[i].short_hex);
+	for (n = 0; n < 2 * algs[i].len; n++)
+		if (hexval((unsigned char)hex[n]) == -1)
+			return bad(why, algs[i].short_hex);
+	memset(out, 0, sizeof(*out));
+	out->alg = algs[i].alg;
+	out->len = algs[i].len;
+	for (n = 0; n < out->len; n++)
+		out->md[n] = (unsigned char)(hexval((unsigned char)hex[2 * n])
+		    << 4 | hexval((unsigned char)hex[2 * n + 1]));
+	return 0;
+}
+
+void
+tp_hash_format(const struct tp_digest *d, char *buf)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *name = tp_hash_name(d->alg);
+	int i = alg_index(d->alg);
+	unsigned len = i == -1 ? 0 : algs[i].len;
+	char *p = buf;
+
+	/* "none:" is shorter than "sha512:", so buf is always big enough */
+	p = stpcpy(p, name);
+	*p++ = ':';
+	for (unsigned k = 0; k < len; k++) {
+		*p++ = digits[d->md[k] >> 4];
+		*p++ = digits[d->md[k] & 0xf];
+	}
+	*p = '\0';
+}
+
+int
+tp_digest_equal(const struct tp_digest *a, const struct tp_digest *b)
+{
+	int i = alg_index(a->alg);
+
+	/* fail closed: a digest of no known algorithm matches nothing */
+	if (i == -1 || a->alg != b->alg || a->len != algs[i].len ||
+	    b->len != a->len)
+		return 0;
+	return CRYPTO_memcmp(a->md, b->md, a->len) == 0;
+}
+
+/* Feed the whole file to ctx; -1 with errno set when a read fails. */
+static int
+digest_file(int fd, EVP_MD_CTX *ctx, unsigned char *buf)
+{
+	off_t off = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = pread(fd, buf, HASH_CHUNK, off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
+			errno = EIO;
+			return -2;
+		}
+		off += n;
+	}
+}
+
+int
+tp_hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
+	   const char *path, struct tp_err *err)
+{
+	const EVP_MD *md = evp_md(alg);
+	EVP_MD_CTX *ctx = NULL;
+	unsigned char *buf = NULL;
+	unsigned len = 0;
+	int rv = -1, r;
+
+	if (md == NULL)
+		return tp_err_set(err, "%s: unknown hash algorithm", path);
+	if ((buf = malloc(HASH_CHUNK)) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL) {
+		tp_err_set(err, "%s: %s: out of memory", path,
+			   tp_hash_name(alg));
+		goto out;
+	}
+	if (EVP_DigestInit_ex(ctx, md, NULL) != 1) {
+		tp_err_set(err, "%s: %s: OpenSSL cannot start the digest",
+			   path, tp_hash_name(alg));
+		goto out;
+	}
+	/* advice only: a pipe or an odd file system may refuse it */
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if ((r = digest_file(fd, ctx, buf)) != 0) {
+		if (r == -1)
+			tp_err_set(err, "%s: read: %s", path, strerror(errno));
+		else
+			tp_err_set(err, "%s: %s: OpenSSL digest failed", path,
+				   tp_hash_name(alg));
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	if (EVP_DigestFinal_ex(ctx, out->md, &len) != 1 ||
+	    len != algs[alg_index(alg)].len) {
+		tp_err_set(err, "%s: %s: OpenSSL digest failed", path,
+			   tp_hash_name(alg));
+		goto out;
+	}
+	out->alg = alg;
+	out->len = len;
+	rv = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return rv;
+}
