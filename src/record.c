@@ -1,0 +1,198 @@
+/*
+ * record.c - record a file in the database from its current state
+ * (tcbck -a, chtcb on).
+ *
+ * The file is opened once with O_PATH|O_NOFOLLOW and everything recorded
+ * comes from that descriptor, so a file swapped during recording cannot mix
+ * the attributes of two files.  Values given on the command line are read
+ * with the stanza parser itself: there is one syntax for values, not two.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tcbdb.h"
+#include "verify.h"
+
+char *
+tcb_canonical(const char *path, struct tp_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *dir, *real, *out = NULL;
+
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		/* a directory named with a trailing slash, ".", "..": resolve */
+		if ((out = realpath(path, NULL)) == NULL)
+			tp_err_set(err, "%s: %s", path, strerror(errno));
+		return out;
+	}
+	if (slash == path)
+		dir = strdup("/");
+	else
+		dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+	if (dir == NULL) {
+		tp_err_set(err, "out of memory");
+		return NULL;
+	}
+	if ((real = realpath(dir, NULL)) == NULL) {
+		tp_err_set(err, "%s: %s", path, strerror(errno));
+	} else if (asprintf(&out, "%s/%s", strcmp(real, "/") ? real : "",
+			    base) == -1) {
+		out = NULL;
+		tp_err_set(err, "out of memory");
+	}
+	free(real);
+	free(dir);
+	return out;
+}
+
+/* "attr=value": the value read as the stanza format reads it. */
+static int
+apply_assign(struct tcb_db *db, struct stz_stanza *st, const char *assign,
+	     struct tp_err *err)
+{
+	const char *eq = strchr(assign, '=');
+	struct stz_doc *tmp;
+	struct stz_attr *a;
+	char *text = NULL;
+	int n, rc;
+
+	if (eq == NULL || eq == assign)
+		return tp_err_set(err, "%s: expected attribute=value", assign);
+	n = asprintf(&text, "x:\n\t%.*s = %s\n", (int)(eq - assign), assign,
+		     eq + 1);
+	if (n < 0)
+		return tp_err_set(err, "out of memory");
+	tmp = stz_parse("", text, (size_t)n, err);
+	free(text);
+	if (tmp == NULL) {
+		/* ":2: what" -> "assign: what" */
+		const char *what = strstr(err->msg, ": ");
+
+		return tp_err_set(err, "%s: %s", assign, what ? what + 2 :
+				  err->msg);
+	}
+	a = stz_first(tmp)->attrs;
+	rc = stz_set(db->doc, st, a->name, (const char *const *)a->items,
+		     a->nitems, err);
+	stz_free(tmp);
+	return rc;
+}
+
+/* Readable descriptor of the same inode as an O_PATH fd (regular files). */
+static int
+reopen(int fd, const char *path, struct tp_err *err)
+{
+	char proc[64];
+	int rfd;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	rfd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (rfd == -1)
+		tp_err_set(err, "%s: %s", path, strerror(errno));
+	return rfd;
+}
+
+static int
+record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
+	     int fd, const struct stat *sb, const char *path,
+	     struct tp_err *err)
+{
+	char owner[32], group[32], perm[8], num[32], hash[TP_HASH_TEXT];
+	const char *mode[5];
+	size_t nmode = 0;
+	enum tcb_type type = tcb_type_of(sb->st_mode);
+	struct tp_digest d;
+	int rfd;
+
+	if (type == 0)
+		return tp_err_set(err, "%s: a socket cannot be recorded", path);
+	if (stz_set1(db->doc, st, "type", tcb_type_name(type), err) == -1 ||
+	    stz_set1(db->doc, st, "owner", tcb_user_name(sb->st_uid, owner),
+		     err) == -1 ||
+	    stz_set1(db->doc, st, "group", tcb_group_name(sb->st_gid, group),
+		     err) == -1)
+		return -1;
+	if (old && (old->mode & STZ_MODE_TCB))
+		mode[nmode++] = "TCB";
+	if (sb->st_mode & S_ISUID)
+		mode[nmode++] = "SUID";
+	if (sb->st_mode & S_ISGID)
+		mode[nmode++] = "SGID";
+	if (sb->st_mode & S_ISVTX)
+		mode[nmode++] = "SVTX";
+	snprintf(perm, sizeof(perm), "%03o", (unsigned)(sb->st_mode & 0777));
+	mode[nmode++] = perm;
+	if (type != TCB_SYMLINK &&
+	    stz_set(db->doc, st, "mode", mode, nmode, err) == -1)
+		return -1;
+	stz_unset(db->doc, st, "size");
+	stz_unset(db->doc, st, "hash");
+	stz_unset(db->doc, st, "target");
+	if (type == TCB_FILE) {
+		enum tp_hash_alg alg = old && (old->have & TCB_HAS_HASH) ?
+				       old->hash.alg : TP_HASH_SHA256;
+
+		snprintf(num, sizeof(num), "%lld", (long long)sb->st_size);
+		if ((rfd = reopen(fd, path, err)) == -1)
+			return -1;
+		if (tcb_hash_cached(rfd, sb, alg, &d, path, err) == -1) {
+			close(rfd);
+			return -1;
+		}
+		close(rfd);
+		tp_hash_format(&d, hash);
+		if (stz_set1(db->doc, st, "size", num, err) == -1 ||
+		    stz_set1(db->doc, st, "hash", hash, err) == -1)
+			return -1;
+	} else if (type == TCB_SYMLINK) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+
+		if (n == -1)
+			return tp_err_set(err, "%s: %s", path, strerror(errno));
+		target[n] = '\0';
+		if (stz_set1(db->doc, st, "target", target, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+struct tcb_entry *
+tcb_record(struct tcb_db *db, const char *path, char *const *assigns,
+	   size_t nassigns, struct tp_err *err)
+{
+	struct stz_stanza *st;
+	struct tcb_entry *e = NULL;
+	struct stat sb;
+	char *cpath;
+	int fd = -1;
+
+	if ((cpath = tcb_canonical(path, err)) == NULL)
+		return NULL;
+	fd = open(cpath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &sb) == -1) {
+		tp_err_set(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	st = stz_find(db->doc, cpath);
+	if (st == NULL && (st = stz_add_stanza(db->doc, cpath, err)) == NULL)
+		goto out;
+	if (record_state(db, st, st->data, fd, &sb, path, err) == -1)
+		goto out;
+	for (size_t i = 0; i < nassigns; i++)
+		if (apply_assign(db, st, assigns[i], err) == -1)
+			goto out;
+	e = tcb_entry_for(db, st, err);
+out:
+	if (fd != -1)
+		close(fd);
+	free(cpath);
+	return e;
+}

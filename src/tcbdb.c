@@ -1,0 +1,481 @@
+/*
+ * tcbdb.c - the trusted-file database (sysck.cfg) over the stanza core.
+ *
+ * Every program that decides what is trusted reads the database through
+ * here, so it is checked in one place: the file must be root's (safe open),
+ * every attribute known and well-formed, every path absolute.  One bad entry
+ * refuses the whole database: a trusted shell must not run on a database
+ * that might not say what the administrator meant.
+ */
+#include <acl/libacl.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/acl.h>
+
+#include "tcbdb.h"
+
+static const char *const known_attrs[] = {
+	"type", "owner", "group", "mode", "class", "links", "symlinks",
+	"target", "size", "hash", "acl", "program", "source", NULL,
+};
+
+static const struct {
+	const char *name;
+	enum tcb_type type;
+} types[] = {
+	{ "FILE", TCB_FILE }, { "DIRECTORY", TCB_DIRECTORY },
+	{ "FIFO", TCB_FIFO }, { "SYMLINK", TCB_SYMLINK },
+	{ "BLK_DEV", TCB_BLK_DEV }, { "CHAR_DEV", TCB_CHAR_DEV },
+	{ "MPX_DEV", TCB_MPX_DEV },
+};
+
+const char *
+tcb_type_name(enum tcb_type t)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].type == t)
+			return types[i].name;
+	return "SOCKET";
+}
+
+enum tcb_type
+tcb_type_of(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG: return TCB_FILE;
+	case S_IFDIR: return TCB_DIRECTORY;
+	case S_IFIFO: return TCB_FIFO;
+	case S_IFLNK: return TCB_SYMLINK;
+	case S_IFBLK: return TCB_BLK_DEV;
+	case S_IFCHR: return TCB_CHAR_DEV;
+	default: return 0;
+	}
+}
+
+/*
+ * User and group names, cached: a database names the same few owners many
+ * thousand times, and each NSS lookup may read /etc/passwd again.
+ */
+struct idcache {
+	pthread_mutex_t lock;
+	struct { char name[33]; unsigned id; } e[16];
+	unsigned n, next;
+};
+
+static struct idcache users = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static struct idcache groups = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int
+cache_get(struct idcache *c, const char *name, unsigned *id)
+{
+	int found = -1;
+
+	pthread_mutex_lock(&c->lock);
+	for (unsigned i = 0; i < c->n; i++) {
+		if (strcmp(c->e[i].name, name) == 0) {
+			*id = c->e[i].id;
+			found = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+static void
+cache_put(struct idcache *c, const char *name, unsigned id)
+{
+	if (strlen(name) >= sizeof(c->e[0].name))
+		return;
+	pthread_mutex_lock(&c->lock);
+	strcpy(c->e[c->next].name, name);
+	c->e[c->next].id = id;
+	c->next = (c->next + 1) % 16;
+	if (c->n < 16)
+		c->n++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static int
+parse_id(const char *s, bool user, unsigned *out)
+{
+	struct idcache *c = user ? &users : &groups;
+	unsigned long long v;
+	char buf[4096];
+	int rc;
+
+	if (stz_parse_uint(s, 0, UINT_MAX - 1, &v) == 0) {
+		*out = (unsigned)v;
+		return 0;
+	}
+	if (cache_get(c, s, out) == 0)
+		return 0;
+	if (user) {
+		struct passwd pw, *res = NULL;
+
+		rc = getpwnam_r(s, &pw, buf, sizeof(buf), &res);
+		if (rc != 0 || res == NULL)
+			return -1;
+		*out = pw.pw_uid;
+	} else {
+		struct group gr, *res = NULL;
+
+		rc = getgrnam_r(s, &gr, buf, sizeof(buf), &res);
+		if (rc != 0 || res == NULL)
+			return -1;
+		*out = gr.gr_gid;
+	}
+	cache_put(c, s, *out);
+	return 0;
+}
+
+int
+tcb_parse_user(const char *s, uid_t *out)
+{
+	unsigned id;
+
+	if (parse_id(s, true, &id) == -1)
+		return -1;
+	*out = id;
+	return 0;
+}
+
+int
+tcb_parse_group(const char *s, gid_t *out)
+{
+	unsigned id;
+
+	if (parse_id(s, false, &id) == -1)
+		return -1;
+	*out = id;
+	return 0;
+}
+
+const char *
+tcb_user_name(uid_t uid, char *buf)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[4096];
+
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res &&
+	    strlen(pw.pw_name) < 32)
+		snprintf(buf, 32, "%s", pw.pw_name);
+	else
+		snprintf(buf, 32, "%u", (unsigned)uid);
+	return buf;
+}
+
+const char *
+tcb_group_name(gid_t gid, char *buf)
+{
+	struct group gr, *res = NULL;
+	char tmp[4096];
+
+	if (getgrgid_r(gid, &gr, tmp, sizeof(tmp), &res) == 0 && res &&
+	    strlen(gr.gr_name) < 32)
+		snprintf(buf, 32, "%s", gr.gr_name);
+	else
+		snprintf(buf, 32, "%u", (unsigned)gid);
+	return buf;
+}
+
+static int
+absolute_list(struct stz_doc *doc, const struct stz_attr *a,
+	      struct tp_err *err)
+{
+	for (unsigned i = 0; i < a->nitems; i++)
+		if (a->items[i][0] != '/')
+			return stz_lerr_attr(doc, a, err, "expected absolute "
+					     "paths, not \"%s\"", a->items[i]);
+	return 0;
+}
+
+/* One attribute, own or from default:, into e. */
+static int
+parse_attr(struct stz_doc *doc, const struct stz_attr *a, struct tcb_entry *e,
+	   struct tp_err *err)
+{
+	const char *s, *why;
+	unsigned long long v;
+	size_t i;
+
+	if (strcmp(a->name, "class") == 0) {
+		e->classes = a->items;
+		e->nclasses = a->nitems;
+	} else if (strcmp(a->name, "links") == 0) {
+		e->links = a->items;
+		e->nlinks = a->nitems;
+		return absolute_list(doc, a, err);
+	} else if (strcmp(a->name, "symlinks") == 0) {
+		e->symlinks = a->items;
+		e->nsymlinks = a->nitems;
+		return absolute_list(doc, a, err);
+	} else if (strcmp(a->name, "program") == 0) {
+		e->program = a->items;
+		e->nprogram = a->nitems;
+		if (a->nitems == 0 || a->items[0][0] != '/')
+			return stz_lerr_attr(doc, a, err, "expected the checking "
+					     "program's absolute path first");
+	} else if (strcmp(a->name, "source") == 0) {
+		if (a->nitems > 1)
+			return stz_lerr_attr(doc, a, err, "expected one path "
+					     "or nothing");
+		e->source = a->nitems ? a->items[0] : "";
+		if (*e->source && *e->source != '/')
+			return stz_lerr_attr(doc, a, err, "expected an "
+					     "absolute path");
+		e->have |= TCB_HAS_SOURCE;
+	} else if (strcmp(a->name, "acl") == 0) {
+		/* ACL text has commas: the list is the ACL's entries */
+		acl_t acl;
+
+		if ((e->acl = stz_join(doc, a, ',')) == NULL)
+			return tp_err_set(err, "out of memory");
+		if ((acl = acl_from_text(e->acl)) == NULL || acl_valid(acl) != 0) {
+			if (acl)
+				acl_free(acl);
+			return stz_lerr_attr(doc, a, err, "not a valid POSIX "
+					     "ACL");
+		}
+		acl_free(acl);
+		e->have |= TCB_HAS_ACL;
+	} else if (strcmp(a->name, "mode") == 0) {
+		if (stz_get_mode(doc, a, &e->mode, err) == -1)
+			return -1;
+		e->have |= TCB_HAS_MODE;
+	} else {
+		/* the rest take one value */
+		if (stz_get_string(doc, a, &s, err) == -1)
+			return -1;
+		if (strcmp(a->name, "type") == 0) {
+			for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+				if (strcasecmp(s, types[i].name) == 0)
+					break;
+			if (i == sizeof(types) / sizeof(types[0]))
+				return stz_lerr_attr(doc, a, err, "expected "
+				    "FILE, DIRECTORY, FIFO, SYMLINK, BLK_DEV, "
+				    "CHAR_DEV or MPX_DEV");
+			e->type = types[i].type;
+			e->have |= TCB_HAS_TYPE;
+		} else if (strcmp(a->name, "owner") == 0) {
+			if (tcb_parse_user(s, &e->owner) == -1)
+				return stz_lerr_attr(doc, a, err, "no user "
+						     "\"%s\"", s);
+			e->have |= TCB_HAS_OWNER;
+		} else if (strcmp(a->name, "group") == 0) {
+			if (tcb_parse_group(s, &e->group) == -1)
+				return stz_lerr_attr(doc, a, err, "no group "
+						     "\"%s\"", s);
+			e->have |= TCB_HAS_GROUP;
+		} else if (strcmp(a->name, "size") == 0) {
+			if (strcasecmp(s, "VOLATILE") == 0) {
+				e->size_volatile = true;
+			} else if (stz_parse_uint(s, 0, LLONG_MAX, &v) == 0) {
+				e->size = v;
+			} else {
+				return stz_lerr_attr(doc, a, err, "expected a "
+						     "size in bytes or VOLATILE");
+			}
+			e->have |= TCB_HAS_SIZE;
+		} else if (strcmp(a->name, "hash") == 0) {
+			if (tp_hash_parse(s, &e->hash, &why) == -1)
+				return stz_lerr_attr(doc, a, err, "%s", why);
+			e->have |= TCB_HAS_HASH;
+		} else if (strcmp(a->name, "target") == 0) {
+			e->target = s;
+			e->have |= TCB_HAS_TARGET;
+		}
+	}
+	return 0;
+}
+
+int
+tcb_entry_parse(struct stz_doc *doc, struct stz_stanza *st,
+		struct tcb_entry *e, struct tp_err *err)
+{
+	memset(e, 0, sizeof(*e));
+	e->path = st->name;
+	e->lineno = st->lineno;
+	e->st = st;
+	if (st->name[0] != '/')
+		return stz_lerr(doc, st->lineno, err, "stanza \"%s\": expected "
+				"an absolute path", st->name);
+	if (stz_check_known(doc, st, known_attrs, err) == -1)
+		return -1;
+	for (const char *const *k = known_attrs; *k; k++) {
+		struct stz_attr *a = stz_lookup(doc, st, *k);
+
+		if (a && parse_attr(doc, a, e, err) == -1)
+			return -1;
+	}
+	if ((e->have & TCB_HAS_TARGET) && e->type != TCB_SYMLINK)
+		return stz_lerr(doc, st->lineno, err, "stanza \"%s\": target "
+				"is only for type SYMLINK", st->name);
+	return 0;
+}
+
+struct tcb_added {
+	struct tcb_added *next;
+	struct tcb_entry e;
+};
+
+int
+tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
+	    struct tp_err *err)
+{
+	struct stz_stanza *st, *def;
+	unsigned version;
+	size_t i = 0;
+
+	memset(db, 0, sizeof(*db));
+	if (asprintf(&db->path, "%s/%s", confdir, TCB_DB_FILE) == -1) {
+		db->path = NULL;
+		return tp_err_set(err, "out of memory");
+	}
+	db->doc = stz_load(db->path, STZ_SAFE | flags, err);
+	if (db->doc == NULL)
+		goto fail;
+	version = stz_version(db->doc, TCB_DB_FILE);
+	if (version > TCB_DB_VERSION) {
+		tp_err_set(err, "%s: format version %u is newer than this "
+			   "program reads (%d)", db->path, version,
+			   TCB_DB_VERSION);
+		goto fail;
+	}
+	def = stz_find(db->doc, STZ_DEFAULT);
+	if (def && stz_check_known(db->doc, def, known_attrs, err) == -1)
+		goto fail;
+	db->entries = calloc(stz_count(db->doc) + 1, sizeof(*db->entries));
+	if (db->entries == NULL) {
+		tp_err_set(err, "%s: out of memory", db->path);
+		goto fail;
+	}
+	for (st = stz_first(db->doc); st; st = stz_next(st)) {
+		if (st == def)
+			continue;
+		if (tcb_entry_parse(db->doc, st, &db->entries[i], err) == -1)
+			goto fail;
+		st->data = &db->entries[i++];
+	}
+	return 0;
+fail:
+	tcb_db_free(db);
+	return -1;
+}
+
+void
+tcb_db_free(struct tcb_db *db)
+{
+	struct tcb_added *a, *next;
+
+	for (a = db->added; a; a = next) {
+		next = a->next;
+		free(a);
+	}
+	stz_free(db->doc);
+	free(db->entries);
+	free(db->path);
+	memset(db, 0, sizeof(*db));
+}
+
+struct tcb_entry *
+tcb_db_next(const struct tcb_db *db, const struct tcb_entry *e)
+{
+	struct stz_stanza *st = e ? stz_next(e->st) : stz_first(db->doc);
+
+	while (st && st->data == NULL)		/* default: */
+		st = stz_next(st);
+	return st ? st->data : NULL;
+}
+
+struct tcb_entry *
+tcb_db_find(const struct tcb_db *db, const char *path)
+{
+	struct stz_stanza *st = stz_find(db->doc, path);
+	char *real;
+
+	if (st == NULL && (real = realpath(path, NULL)) != NULL) {
+		st = stz_find(db->doc, real);
+		free(real);
+	}
+	return st ? st->data : NULL;
+}
+
+/* The entry of a stanza that has none yet. */
+static struct tcb_entry *
+new_entry(struct tcb_db *db, struct stz_stanza *st)
+{
+	struct tcb_added *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	a->next = db->added;
+	db->added = a;
+	st->data = &a->e;
+	return &a->e;
+}
+
+struct tcb_entry *
+tcb_entry_for(struct tcb_db *db, struct stz_stanza *st, struct tp_err *err)
+{
+	struct tcb_entry tmp, *e;
+
+	/* check before allocating, so a bad value leaves no entry behind */
+	if (tcb_entry_parse(db->doc, st, &tmp, err) == -1)
+		return NULL;
+	if ((e = st->data) == NULL && (e = new_entry(db, st)) == NULL) {
+		tp_err_set(err, "out of memory");
+		return NULL;
+	}
+	*e = tmp;
+	return e;
+}
+
+struct tcb_entry *
+tcb_copy_stanza(struct tcb_db *db, struct stz_doc *from,
+		struct stz_stanza *src, struct tp_err *err)
+{
+	struct stz_stanza *st = stz_find(db->doc, src->name);
+	struct tcb_entry check;
+
+	if (tcb_entry_parse(from, src, &check, err) == -1)
+		return NULL;
+	if (st == NULL && (st = stz_add_stanza(db->doc, src->name, err)) == NULL)
+		return NULL;
+	for (struct stz_attr *a = src->attrs; a; a = a->next)
+		if (stz_set(db->doc, st, a->name, (const char *const *)a->items,
+			    a->nitems, err) == -1)
+			return NULL;
+	return tcb_entry_for(db, st, err);
+}
+
+void
+tcb_delete(struct tcb_db *db, struct tcb_entry *e)
+{
+	e->st->data = NULL;
+	stz_delete_stanza(db->doc, e->st);
+}
+
+bool
+tcb_entry_in_class(const struct tcb_entry *e, const char *class)
+{
+	for (unsigned i = 0; i < e->nclasses; i++)
+		if (strcmp(e->classes[i], class) == 0)
+			return true;
+	return false;
+}
+
+int
+tcb_db_commit(struct tcb_db *db, struct tp_err *err)
+{
+	if (stz_set_version(db->doc, TCB_DB_FILE, TCB_DB_VERSION, err) == -1)
+		return -1;
+	return stz_commit(db->doc, err);
+}

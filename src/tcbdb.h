@@ -1,0 +1,119 @@
+/*
+ * tcbdb.h - the trusted-file database, sysck.cfg: one stanza per path.
+ *
+ * Loading checks every entry (fail closed: one malformed value makes the
+ * whole database unusable, with file:line and the reason).  The format is
+ * described in sysck.cfg(5).
+ */
+#ifndef TPATH_TCBDB_H
+#define TPATH_TCBDB_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "hash.h"
+#include "stanza.h"
+#include "tperr.h"
+
+#define TCB_DB_FILE	"sysck.cfg"
+#define TCB_DB_VERSION	1	/* "* tpath sysck.cfg version 1" */
+
+enum tcb_type {
+	TCB_FILE = 1, TCB_DIRECTORY, TCB_FIFO, TCB_SYMLINK, TCB_BLK_DEV,
+	TCB_CHAR_DEV, TCB_MPX_DEV,
+};
+
+/* Which attributes an entry has; AIX: a check is made only for those. */
+enum {
+	TCB_HAS_TYPE	 = 1 << 0,
+	TCB_HAS_OWNER	 = 1 << 1,
+	TCB_HAS_GROUP	 = 1 << 2,
+	TCB_HAS_MODE	 = 1 << 3,
+	TCB_HAS_SIZE	 = 1 << 4,
+	TCB_HAS_HASH	 = 1 << 5,
+	TCB_HAS_ACL	 = 1 << 6,
+	TCB_HAS_TARGET	 = 1 << 7,
+	TCB_HAS_SOURCE	 = 1 << 8,
+};
+
+struct tcb_entry {
+	const char *path;		/* the stanza name: an absolute path */
+	unsigned lineno;
+	unsigned have;			/* TCB_HAS_* */
+	enum tcb_type type;
+	uid_t owner;
+	gid_t group;
+	unsigned long mode;		/* 07777 bits | STZ_MODE_TCB */
+	bool size_volatile;
+	unsigned long long size;
+	struct tp_digest hash;
+	const char *acl;		/* POSIX ACL text */
+	const char *target;		/* of a SYMLINK */
+	const char *source;		/* "" for a blank source */
+	char **classes, **links, **symlinks, **program;
+	unsigned nclasses, nlinks, nsymlinks, nprogram;
+	struct stz_stanza *st;
+};
+
+/*
+ * Entries are reached through the stanzas, in file order: st->data is the
+ * entry of every stanza but default:.  Iterate with tcb_db_next().
+ */
+struct tcb_db {
+	struct stz_doc *doc;
+	char *path;			/* confdir/sysck.cfg */
+	struct tcb_entry *entries;	/* the block loaded with the file */
+	struct tcb_added *added;	/* entries recorded since */
+};
+
+/* flags: STZ_LOCK to change the database, STZ_CREATE if it may be missing. */
+int tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
+		struct tp_err *err);
+void tcb_db_free(struct tcb_db *db);
+/* The entry for path as written, or else for its canonical path. */
+struct tcb_entry *tcb_db_find(const struct tcb_db *db, const char *path);
+bool tcb_entry_in_class(const struct tcb_entry *e, const char *class);
+/* Read (and check) one stanza of doc; used by load and by tcbck -a -f. */
+int tcb_entry_parse(struct stz_doc *doc, struct stz_stanza *st,
+		    struct tcb_entry *e, struct tp_err *err);
+/* First or next entry in file order (NULL to start), NULL at the end. */
+struct tcb_entry *tcb_db_next(const struct tcb_db *db,
+			      const struct tcb_entry *e);
+
+/*
+ * Record path from its current state (tcbck -a, chtcb on): type, owner,
+ * group, mode, size and hash (sha256) of a FILE, target of a SYMLINK, under
+ * its canonical name (the directory resolved, the last component not).
+ * Then assigns ("attr=value", the value in stanza syntax) replace or add
+ * attributes.  An entry that exists keeps its other attributes and its TCB
+ * flag.  The database must be loaded with STZ_LOCK; commit afterwards.
+ */
+struct tcb_entry *tcb_record(struct tcb_db *db, const char *path,
+			     char *const *assigns, size_t nassigns,
+			     struct tp_err *err);
+/* Replace or add stanza name with the attributes of st from another file. */
+struct tcb_entry *tcb_copy_stanza(struct tcb_db *db, struct stz_doc *from,
+				  struct stz_stanza *st, struct tp_err *err);
+/* Remove e's stanza; e is no longer reachable afterwards. */
+void tcb_delete(struct tcb_db *db, struct tcb_entry *e);
+/* (Re-)read the entry of st after a change; NULL on a bad value. */
+struct tcb_entry *tcb_entry_for(struct tcb_db *db, struct stz_stanza *st,
+				struct tp_err *err);
+/* Canonical name for recording path: realpath of its directory + name. */
+char *tcb_canonical(const char *path, struct tp_err *err);
+
+/* Write the database back (version line first), under its lock. */
+int tcb_db_commit(struct tcb_db *db, struct tp_err *err);
+
+/* Names and numbers. */
+const char *tcb_type_name(enum tcb_type t);
+enum tcb_type tcb_type_of(mode_t st_mode);	/* 0 for a socket */
+/* "root", or the number when there is no such user; buf >= 32 bytes. */
+const char *tcb_user_name(uid_t uid, char *buf);
+const char *tcb_group_name(gid_t gid, char *buf);
+/* A name or a number; -1 when neither. */
+int tcb_parse_user(const char *s, uid_t *out);
+int tcb_parse_group(const char *s, gid_t *out);
+
+#endif
