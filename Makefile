@@ -28,7 +28,7 @@ endif
 # Debian 12 packages: build, libraries, test tools, man page lint, fuzzing.
 DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
-	python3-pexpect mandoc clang libclang-rt-14-dev
+	python3-pexpect mandoc clang libclang-rt-14-dev auditd
 
 # Libraries every program links through libtpath (lazy: after make deps).
 PKG_LIBS  = pam ncurses audit libcrypto libacl
@@ -55,9 +55,12 @@ ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -Isrc $(HARDEN_CPPFLAGS
 ALL_CFLAGS = -std=c11 $(CFLAGS) $(WARN) -fstack-protector-strong -fPIC $(SAN) $(PKG_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
-# The core library: every src/*.c that is not a program's main.
-PROG_MAINS :=
-LIB_SRCS := $(filter-out $(PROG_MAINS),$(wildcard src/*.c))
+# Programs: their own sources; the core library is every other src/*.c.
+TCBCK_SRCS := src/tcbck.c src/tcbck_check.c
+CHTCB_SRCS := src/chtcb.c
+PROG_SRCS := $(TCBCK_SRCS) $(CHTCB_SRCS)
+PROGS    := $(B)/tcbck $(B)/chtcb
+LIB_SRCS := $(filter-out $(PROG_SRCS),$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB      := $(B)/libtpath.a
 
@@ -74,7 +77,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 .PHONY: all check check-run check-unit check-e2e install deps fuzz bench demo clean
 .DELETE_ON_ERROR:
 
-all: $(LIB) $(B)/man.lint
+all: $(LIB) $(PROGS) $(B)/man.lint
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -83,6 +86,12 @@ $(B)/%.o: %.c
 $(LIB): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+$(B)/tcbck: $(TCBCK_SRCS:%.c=$(B)/%.o) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
+
+$(B)/chtcb: $(CHTCB_SRCS:%.c=$(B)/%.o) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
 
 $(B)/tests/%: $(B)/tests/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(CMOCKA_LDLIBS) $(PKG_LDLIBS) -lpthread
@@ -123,8 +132,11 @@ deps:
 	fi
 
 install: all
-	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(CONFDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 
 # libFuzzer targets: the core rebuilt with clang and the fuzzer runtime.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc
@@ -140,8 +152,11 @@ fuzz: deps $(FUZZ_BINS)
 			build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 
+# C benchmarks, then the scripts (each prints our figure beside its peer's).
+BENCH_SCRIPTS := $(filter-out %.c,$(wildcard tests/bench/*))
 bench: all $(BENCH_BINS)
-	@for b in $(BENCH_BINS); do $$b || exit 1; done
+	@for b in $(BENCH_BINS) $(BENCH_SCRIPTS); do \
+		TPATH_BUILD=$(abspath $(B)) $$b || exit 1; done
 
 demo: deps
 	@echo "make demo: not yet available."

@@ -60,3 +60,33 @@ def procs():
     tracker = Procs()
     yield tracker
     tracker.end_all()
+
+
+@pytest.fixture(scope="session")
+def testuser():
+    """A real system user (and its group), created for the session."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to create a user")
+    name = f"tpt{os.getpid() % 100000}"
+    subprocess.run(["useradd", "--system", "--no-create-home", "--user-group",
+                    "--shell", "/usr/sbin/nologin", name], check=True)
+    import pwd
+    pw = pwd.getpwnam(name)
+    yield pw
+    subprocess.run(["userdel", name], check=True)
+
+
+@pytest.fixture
+def scratch():
+    """A root-owned scratch tree for files under test."""
+    d = Path(tempfile.mkdtemp(prefix="tpath-tree."))
+    d.chmod(0o755)
+    yield d
+    shutil.rmtree(d)
+
+
+def program(name):
+    path = BUILD / name
+    if not path.exists():
+        pytest.fail(f"{path} is not built (run make check)")
+    return str(path)

@@ -1,0 +1,110 @@
+/*
+ * chtcb - set, clear or report the TCB flag of files in the database.
+ *
+ *   chtcb [-C dir] on|off|query file...
+ *
+ * `on` for a file the database does not know records it first, as
+ * `tcbck -a` does.  For a file it knows, only the flag changes: the rest of
+ * the entry is what was recorded, and re-recording the file's state now
+ * would hide any change made since.  Exit: 0 done, 1 (query) a file is not
+ * in the database, 2 usage or database error.  See chtcb(8).
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit.h"
+#include "tcbdb.h"
+
+#define EXIT_USAGE 2
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: chtcb [-C dir] on|off|query file...\n");
+	exit(EXIT_USAGE);
+}
+
+/* The mode attribute's items with TCB added or removed. */
+static void
+set_flag(struct tcb_db *db, struct tcb_entry *e, bool on, const char *file)
+{
+	struct stz_attr *a = stz_lookup(db->doc, e->st, "mode");
+	const char **items;
+	struct tp_err er;
+	size_t n = 0;
+
+	if (a == NULL)
+		errx(EXIT_USAGE, "%s: the entry has no mode to flag; record "
+		     "the file with tcbck -a", file);
+	if ((items = calloc(a->nitems + 1, sizeof(*items))) == NULL)
+		err(EXIT_USAGE, "out of memory");
+	if (on)
+		items[n++] = "TCB";
+	for (unsigned i = 0; i < a->nitems; i++)
+		if (strcasecmp(a->items[i], "TCB") != 0)
+			items[n++] = a->items[i];
+	if (stz_set(db->doc, e->st, "mode", items, n, &er) == -1 ||
+	    tcb_entry_for(db, e->st, &er) == NULL)
+		errx(EXIT_USAGE, "%s", er.msg);
+	free(items);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *confdir = SYSCONFDIR, *op;
+	struct tcb_db db;
+	struct tcb_entry *e;
+	struct tp_err er;
+	int c, rc = 0;
+	bool query;
+
+	tp_audit_set_program("chtcb");
+	while ((c = getopt(argc, argv, "C:h")) != -1) {
+		if (c != 'C')
+			usage();
+		confdir = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 2)
+		usage();
+	op = argv[0];
+	query = strcmp(op, "query") == 0;
+	if (!query && strcmp(op, "on") != 0 && strcmp(op, "off") != 0)
+		usage();
+	if (tcb_db_load(&db, confdir, query ? 0 : STZ_LOCK | STZ_CREATE,
+			&er) == -1)
+		errx(EXIT_USAGE, "%s", er.msg);
+	for (int i = 1; i < argc; i++) {
+		e = tcb_db_find(&db, argv[i]);
+		if (query) {
+			if (e == NULL)
+				rc = 1;
+			printf("%s: %s\n", argv[i], e == NULL ?
+			       "not in the database" : e->mode & STZ_MODE_TCB ?
+			       "on" : "off");
+			continue;
+		}
+		if (e == NULL && strcmp(op, "off") == 0)
+			errx(EXIT_USAGE, "%s: not in the database", argv[i]);
+		if (e == NULL && (e = tcb_record(&db, argv[i], NULL, 0,
+						 &er)) == NULL)
+			errx(EXIT_USAGE, "%s", er.msg);
+		set_flag(&db, e, strcmp(op, "on") == 0, argv[i]);
+	}
+	if (!query) {
+		if (tcb_db_commit(&db, &er) == -1)
+			errx(EXIT_USAGE, "%s", er.msg);
+		for (int i = 1; i < argc; i++)
+			tp_audit(TP_AUDIT_TRUSTED_APP, true, strcmp(op, "on") ?
+				 "chtcb-off" : "chtcb-on", "path", argv[i],
+				 NULL);
+	}
+	tcb_db_free(&db);
+	return rc;
+}
