@@ -252,17 +252,17 @@ progress_thread(void *arg)
 	struct progress *p = arg;
 	struct timespec tick = { 0, 200 * 1000 * 1000 };
 
-	while (!p->stop) {
+	do {	/* drawn at once, then every tick until the check ends */
 		size_t done;
 
-		nanosleep(&tick, NULL);
 		pthread_mutex_lock(&p->t->lock);
 		done = p->t->done;
 		pthread_mutex_unlock(&p->t->lock);
 		fprintf(stderr, "%stcbck: checked %zu of %zu%s", p->cr, done,
 			p->total, p->el);
 		fflush(stderr);
-	}
+		nanosleep(&tick, NULL);
+	} while (!p->stop);
 	fprintf(stderr, "%s%s", p->cr, p->el);
 	return NULL;
 }
