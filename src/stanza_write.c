@@ -156,6 +156,10 @@ format_line(struct stz_doc *doc, struct stz_line *l, bool header,
 	}
 	if (fclose(f) != 0 && !bad)
 		bad = tp_err_set(err, "%s: %s", doc->path, strerror(errno));
+	/* the reader's limit: never write what cannot be read back */
+	if (!bad && len - 1 > STZ_MAX_LINE)
+		bad = tp_err_set(err, "%s: cannot write a line longer than %d "
+				 "bytes", doc->path, STZ_MAX_LINE);
 	if (!bad) {
 		if ((l->text = stz_strndup(doc, buf, len)) == NULL)
 			bad = tp_err_set(err, "%s: out of memory", doc->path);
@@ -398,8 +402,9 @@ stz_set_version(struct stz_doc *doc, const char *name, unsigned version,
 	int n = snprintf(text, sizeof(text), "* tpath %s version %u\n", name,
 			 version);
 
-	if (n <= 0 || (size_t)n >= sizeof(text))
-		return tp_err_set(err, "%s: version name too long", doc->path);
+	if (n <= 0 || (size_t)n >= sizeof(text) ||
+	    strcspn(name, " \t\n\r") != strlen(name))
+		return tp_err_set(err, "%s: bad version name", doc->path);
 	if (version_prefix(doc->lines, name)) {
 		l = doc->lines;
 		if ((l->text = stz_strndup(doc, text, (size_t)n)) == NULL)

@@ -148,6 +148,27 @@ test_values_read_back(void **state)
 			    "U+009B");
 	assert_int_equal(stz_set1(doc, st, "v", "\xff", &err), -1);
 	assert_string_equal(err.msg, "v.cfg: cannot write invalid UTF-8");
+	{
+		/* a line the reader would refuse is never written */
+		char *big = malloc(STZ_MAX_LINE + 1);
+
+		memset(big, 'x', STZ_MAX_LINE);
+		big[STZ_MAX_LINE] = '\0';
+		assert_int_equal(stz_set1(doc, st, "v", big, &err), -1);
+		assert_string_equal(err.msg, "v.cfg: cannot write a line longer "
+				    "than 8192 bytes");
+		assert_null(stz_add_stanza(doc, big, &err));
+		big[STZ_MAX_LINE - 16] = '\0';
+		assert_int_equal(stz_set1(doc, st, "v", big, &err), 0);
+		free(big);
+	}
+	assert_int_equal(stz_set_version(doc, "a b", 1, &err), -1);
+	assert_int_equal(stz_set_version(doc, "db\nevil:", 1, &err), -1);
+	assert_int_equal(stz_set_version(doc, "v.cfg", 3, &err), 0);
+	assert_int_equal(stz_version(doc, "v.cfg"), 3);
+	assert_int_equal(stz_set_version(doc, "v.cfg", 4, &err), 0);
+	assert_int_equal(stz_version(doc, "v.cfg"), 4);
+	assert_int_equal(stz_version(doc, "other"), 0);
 	assert_int_equal(stz_set1(doc, st, "bad-name", "x", &err), -1);
 	assert_string_equal(err.msg, "v.cfg: invalid attribute name "
 			    "\"bad-name\"");
