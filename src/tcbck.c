@@ -459,6 +459,7 @@ main(int argc, char **argv)
 		usage();
 	}
 	tcb_db_free(&t.db);
+	free(t.inodes);
 	if (t.tty)
 		fclose(t.tty);
 	return rc;

@@ -28,8 +28,18 @@ struct findings {
 	unsigned n, unfixed;
 };
 
+/* Registered regular files with several links, by inode. */
+struct inode {
+	dev_t dev;
+	ino_t ino;
+	const struct tcb_entry *e;	/* the first entry for it */
+	unsigned count;			/* entries naming it */
+};
+
 struct tcbck {
 	struct tcb_db db;
+	struct inode *inodes;		/* built by check_entries */
+	size_t ninodes;
 	enum fixmode mode;
 	unsigned jobs;
 	bool json, quiet;

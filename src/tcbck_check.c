@@ -240,6 +240,63 @@ create_empty(const struct tcb_entry *e)
 	return rc;
 }
 
+/* The inode map: every registered regular file with more than one link. */
+static struct inode *
+inode_slot(struct inode *tab, size_t n, dev_t dev, ino_t ino)
+{
+	size_t i = ((size_t)ino * 0x9e3779b97f4a7c15ULL ^ (size_t)dev) & (n - 1);
+
+	while (tab[i].e && !(tab[i].dev == dev && tab[i].ino == ino))
+		i = (i + 1) & (n - 1);
+	return &tab[i];
+}
+
+static int
+inodes_build(struct tcbck *t)
+{
+	const struct tcb_entry *e;
+	struct stat sb;
+	size_t n = 0;
+
+	for (e = tcb_db_next(&t->db, NULL); e; e = tcb_db_next(&t->db, e))
+		n++;
+	for (t->ninodes = 64; t->ninodes < n * 2; t->ninodes *= 2)
+		;
+	if ((t->inodes = calloc(t->ninodes, sizeof(*t->inodes))) == NULL)
+		return -1;
+	for (e = tcb_db_next(&t->db, NULL); e; e = tcb_db_next(&t->db, e)) {
+		struct inode *in;
+
+		if (lstat(e->path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+		    sb.st_nlink < 2)
+			continue;
+		in = inode_slot(t->inodes, t->ninodes, sb.st_dev, sb.st_ino);
+		if (in->e == NULL)
+			*in = (struct inode){ sb.st_dev, sb.st_ino, e, 0 };
+		in->count++;
+	}
+	return 0;
+}
+
+static const struct inode *
+inode_find(const struct tcbck *t, const struct stat *sb)
+{
+	const struct inode *in;
+
+	if (t->inodes == NULL)
+		return NULL;
+	in = inode_slot(t->inodes, t->ninodes, sb->st_dev, sb->st_ino);
+	return in->e ? in : NULL;
+}
+
+static const struct tcb_entry *
+inode_entry(const struct tcbck *t, const struct stat *sb)
+{
+	const struct inode *in = inode_find(t, sb);
+
+	return in ? in->e : NULL;
+}
+
 /*
  * Make `at` a hard link to the open file (or, with symlink, a symbolic link
  * to its path), replacing what is there: a temporary name in the same
@@ -306,11 +363,21 @@ check_links(struct tcbck *t, const struct tcb_entry *e, int fd,
 		if (x && x->fixed)
 			found++;
 	}
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    sb.st_nlink > found + 1)
-		finding_add(out, e->path, "links", true, "%lu hard links not "
-			    "recorded (tcbck -n tree names them)",
-			    (unsigned long)(sb.st_nlink - found - 1));
+	/* Names of the inode: this one, its links, and other entries. */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_nlink > 1) {
+		const struct inode *in = inode_find(t, &sb);
+		unsigned long known = 1 + found;
+
+		if (in)
+			known += in->count - 1;
+		for (unsigned i = 0; in && i < e->nlinks; i++)
+			if (stz_find(t->db.doc, e->links[i]))
+				known--;	/* counted as an entry too */
+		if (sb.st_nlink > known)
+			finding_add(out, e->path, "links", true, "%lu hard "
+				    "links not recorded (tcbck -n tree names "
+				    "them)", (unsigned long)sb.st_nlink - known);
+	}
 	for (unsigned i = 0; i < e->nsymlinks; i++) {
 		const char *s = e->symlinks[i];
 
@@ -495,6 +562,8 @@ check_entries(struct tcbck *t, struct tcb_entry **e, size_t n,
 
 	for (size_t i = 0; i < n; i++)
 		findings_init(&out[i]);
+	if (t->inodes == NULL && inodes_build(t) == -1)
+		return -1;
 	if (jobs > n)
 		jobs = n ? (unsigned)n : 1;
 	if ((tid = calloc(jobs, sizeof(*tid))) == NULL)
@@ -513,17 +582,9 @@ check_entries(struct tcbck *t, struct tcb_entry **e, size_t n,
  * The tree walk.  nftw(3) has no argument for its callback, so the walk's
  * state is one static struct; tcbck walks one tree at a time.
  */
-struct inode {
-	dev_t dev;
-	ino_t ino;
-	const struct tcb_entry *e;
-};
-
 static struct {
 	struct tcbck *t;
 	struct findings *out;
-	struct inode *tab;
-	size_t ntab;
 	dev_t last_dev;
 	bool pseudo;
 } walk;
@@ -532,25 +593,6 @@ static const char *const system_dirs[] = {
 	"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr",
 	"/etc", "/boot", "/opt", NULL,
 };
-
-static size_t
-inode_slot(dev_t dev, ino_t ino)
-{
-	size_t i = ((size_t)ino * 0x9e3779b97f4a7c15ULL ^ (size_t)dev) &
-		   (walk.ntab - 1);
-
-	while (walk.tab[i].e && !(walk.tab[i].dev == dev &&
-				  walk.tab[i].ino == ino))
-		i = (i + 1) & (walk.ntab - 1);
-	return i;
-}
-
-static const struct tcb_entry *
-registered_inode(const struct stat *sb)
-{
-	return walk.ntab ? walk.tab[inode_slot(sb->st_dev, sb->st_ino)].e :
-			   NULL;
-}
 
 static bool
 listed(char **list, unsigned n, const char *path)
@@ -650,14 +692,14 @@ visit(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 		finding_add(walk.out, path, "device", false, "device file "
 			    "outside /dev not in the database");
 	if (S_ISREG(sb->st_mode) && sb->st_nlink > 1 &&
-	    (e = registered_inode(sb)) != NULL &&
+	    (e = inode_entry(walk.t, sb)) != NULL &&
 	    !listed(e->links, e->nlinks, path))
 		finding_add(walk.out, path, "links", false, "extra hard link "
 			    "to %s", e->path);
 	if (flag == FTW_SL) {
 		struct stat to;
 
-		if (stat(path, &to) == 0 && (e = registered_inode(&to)) &&
+		if (stat(path, &to) == 0 && (e = inode_entry(walk.t, &to)) &&
 		    !listed(e->symlinks, e->nsymlinks, path))
 			finding_add(walk.out, path, "symlinks", false, "extra "
 				    "symbolic link to %s", e->path);
@@ -682,28 +724,12 @@ int
 check_tree(struct tcbck *t, char **roots, size_t nroots, struct findings *out)
 {
 	static char *slash[] = { "/" };
-	const struct tcb_entry *e;
-	struct stat sb;
-	size_t n = 0;
 	int rc = 0;
 
 	memset(&walk, 0, sizeof(walk));
 	walk.t = t;
 	walk.out = out;
 	walk.last_dev = (dev_t)-1;
-	for (e = tcb_db_next(&t->db, NULL); e; e = tcb_db_next(&t->db, e))
-		n++;
-	for (walk.ntab = 64; walk.ntab < n * 2; walk.ntab *= 2)
-		;
-	if ((walk.tab = calloc(walk.ntab, sizeof(*walk.tab))) == NULL)
-		return -1;
-	for (e = tcb_db_next(&t->db, NULL); e; e = tcb_db_next(&t->db, e)) {
-		if (lstat(e->path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-			size_t i = inode_slot(sb.st_dev, sb.st_ino);
-
-			walk.tab[i] = (struct inode){ sb.st_dev, sb.st_ino, e };
-		}
-	}
 	if (nroots == 0) {
 		roots = slash;
 		nroots = 1;
@@ -715,7 +741,5 @@ check_tree(struct tcbck *t, char **roots, size_t nroots, struct findings *out)
 			rc = -1;
 		}
 	}
-	free(walk.tab);
-	walk.tab = NULL;
 	return rc;
 }

@@ -315,3 +315,16 @@ def test_canonical_lookup(confdir, scratch):
     assert f"{real}/tool:" in (confdir / "sysck.cfg").read_text()
     r = chtcb(confdir, "query", str(scratch / "alias" / "tool"))
     assert r.stdout.endswith(": off\n")
+
+
+def test_hard_links_registered_as_entries_are_not_extra(confdir, tree):
+    """bzip2 and bzcat: one inode, each name its own entry."""
+    prog, alias = tree / "bin" / "prog", tree / "bin" / "alias"
+    assert tcbck(confdir, "-a", str(prog), str(alias)).returncode == 0
+    r = tcbck(confdir, "-n", "ALL")
+    assert (r.returncode, lines(r)) == (0, [])
+    os.link(prog, tree / "third")
+    r = tcbck(confdir, "-n", "ALL")
+    assert lines(r) == [
+        f"{p}: 1 hard links not recorded (tcbck -n tree names them)"
+        for p in (prog, alias)]
