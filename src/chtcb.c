@@ -37,9 +37,12 @@ set_flag(struct tcb_db *db, struct tcb_entry *e, bool on, const char *file)
 	struct tp_err er;
 	size_t n = 0;
 
+	if (e->type == TCB_SYMLINK)
+		errx(EXIT_USAGE, "%s: a symbolic link is never executed "
+		     "itself; flag the file it points to", file);
 	if (a == NULL)
-		errx(EXIT_USAGE, "%s: the entry has no mode to flag; record "
-		     "the file with tcbck -a", file);
+		errx(EXIT_USAGE, "%s: the entry has no mode to flag; give it "
+		     "one with tcbck -a %s mode=...", file, e->path);
 	if ((items = calloc(a->nitems + 1, sizeof(*items))) == NULL)
 		err(EXIT_USAGE, "out of memory");
 	if (on)

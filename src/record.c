@@ -135,7 +135,11 @@ record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
 	stz_unset(db->doc, st, "size");
 	stz_unset(db->doc, st, "hash");
 	stz_unset(db->doc, st, "target");
-	if (type == TCB_FILE) {
+	if (type == TCB_FILE && old && old->size_volatile) {
+		/* it changes in use: keep it VOLATILE, record no hash */
+		if (stz_set1(db->doc, st, "size", "VOLATILE", err) == -1)
+			return -1;
+	} else if (type == TCB_FILE) {
 		enum tp_hash_alg alg = old && (old->have & TCB_HAS_HASH) ?
 				       old->hash.alg : TP_HASH_SHA256;
 

@@ -28,17 +28,23 @@
 #define EXIT_USAGE	2
 
 static void __attribute__((noreturn))
-usage(void)
+usage_to(FILE *f, int status)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: tcbck [-C dir] [-j n] [-q] [--json] -n|-p|-t|-y "
 	    "ALL|tree [dir...]|class...|path...\n"
 	    "       tcbck [-C dir] -a path... [attr=value...]\n"
 	    "       tcbck [-C dir] -a -f file\n"
 	    "       tcbck [-C dir] -d path|class...\n"
 	    "       tcbck [-C dir] -d -f file\n"
-	    "       tcbck [-C dir] -l device...\n");
-	exit(EXIT_USAGE);
+	    "       tcbck [-C dir] -l device... [attr=value...]\n");
+	exit(status);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	usage_to(stderr, EXIT_USAGE);
 }
 
 static void
@@ -57,6 +63,23 @@ commit_db(struct tcbck *t)
 
 	if (tcb_db_commit(&t->db, &e) == -1)
 		errx(EXIT_USAGE, "%s", e.msg);
+}
+
+/*
+ * AIX lets -a name attributes without values ("owner group mode") to say
+ * they come from the file; tcbck always takes those from the file, so such
+ * a word is accepted and changes nothing.
+ */
+static bool
+is_deduced(const char *s)
+{
+	static const char *const deduced[] = { "type", "owner", "group",
+		"mode", "size", "hash", "target", NULL };
+
+	for (const char *const *d = deduced; *d; d++)
+		if (strcmp(s, *d) == 0)
+			return true;
+	return false;
 }
 
 static bool
@@ -92,27 +115,29 @@ cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
 		struct tcb_entry *en;
 		struct stat sb;
 
-		if (is_assign(argv[i]))
+		if (is_assign(argv[i]) || is_deduced(argv[i]))
 			continue;
-		npaths++;
 		if (devices && (lstat(argv[i], &sb) == -1 ||
 				!(S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode))))
 			errx(EXIT_USAGE, "%s: not a device file", argv[i]);
 		if ((en = tcb_record(&t->db, argv[i], assigns, na, &e)) == NULL)
 			errx(EXIT_USAGE, "%s", e.msg);
+		argv[npaths++] = (char *)en->path;	/* the name recorded */
 	}
 	if (npaths == 0)
 		usage();
 	commit_db(t);
-	for (int i = 0; i < argc; i++)
-		if (!is_assign(argv[i]))
-			tp_audit(TP_AUDIT_TRUSTED_APP, true, "tcbck-add", "path",
-				 argv[i], NULL);
+	for (int i = 0; i < npaths; i++)
+		tp_audit(TP_AUDIT_TRUSTED_APP, true, "tcbck-add", "path",
+			 argv[i], NULL);
 	free(assigns);
 	return 0;
 }
 
-/* -a -f FILE: add the stanzas of FILE; -d -f FILE: delete them. */
+/*
+ * -a -f FILE: add the stanzas of FILE, each replacing an entry of the same
+ * name; -d -f FILE: delete the entries FILE names.
+ */
 static int
 cmd_file(struct tcbck *t, const char *confdir, const char *file, bool add)
 {
@@ -121,14 +146,20 @@ cmd_file(struct tcbck *t, const char *confdir, const char *file, bool add)
 	struct tcb_entry *en;
 	struct tp_err e;
 	int missing = 0;
+	size_t n = 0;
+	const char **done;
 
 	if ((in = stz_load(file, 0, &e)) == NULL)
 		errx(EXIT_USAGE, "%s", e.msg);
+	if ((done = calloc(stz_count(in) + 1, sizeof(*done))) == NULL)
+		err(EXIT_USAGE, "out of memory");
 	load_db(t, confdir, STZ_LOCK | STZ_CREATE);
 	for (st = stz_first(in); st; st = stz_next(st)) {
 		if (strcmp(st->name, STZ_DEFAULT) == 0)
 			continue;
 		if (add) {
+			if ((en = tcb_db_find(&t->db, st->name)) != NULL)
+				tcb_delete(&t->db, en);
 			if (tcb_copy_stanza(&t->db, in, st, &e) == NULL)
 				errx(EXIT_USAGE, "%s", e.msg);
 		} else if ((en = tcb_db_find(&t->db, st->name)) != NULL) {
@@ -136,13 +167,15 @@ cmd_file(struct tcbck *t, const char *confdir, const char *file, bool add)
 		} else {
 			warnx("%s: not in the database", st->name);
 			missing = 1;
+			continue;
 		}
+		done[n++] = st->name;
 	}
 	commit_db(t);
-	for (st = stz_first(in); st; st = stz_next(st))
-		if (strcmp(st->name, STZ_DEFAULT) != 0)
-			tp_audit(TP_AUDIT_TRUSTED_APP, true, add ? "tcbck-add" :
-				 "tcbck-delete", "path", st->name, NULL);
+	for (size_t i = 0; i < n; i++)
+		tp_audit(TP_AUDIT_TRUSTED_APP, true, add ? "tcbck-add" :
+			 "tcbck-delete", "path", done[i], NULL);
+	free(done);
 	stz_free(in);
 	return missing ? EXIT_MISMATCH : 0;
 }
@@ -290,7 +323,7 @@ progress_start(struct progress *p, pthread_t *tid)
 static int
 cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 {
-	struct tcb_entry **sel, *en;
+	struct tcb_entry **sel, **named, *en;
 	struct findings *f;
 	struct progress prog = { .t = t };
 	pthread_t ptid;
@@ -313,14 +346,31 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 		errx(EXIT_USAGE, "-t needs a terminal to ask on: %s",
 		     strerror(errno));
 	load_db(t, confdir, t->mode == FIX_NONE ? 0 : STZ_LOCK);
+	/* operands: paths (to their entries) and class names */
+	if ((named = calloc((size_t)argc + 1, sizeof(*named))) == NULL)
+		err(EXIT_USAGE, "out of memory");
+	for (int i = 0; !all && i < argc; i++) {
+		if (argv[i][0] == '/') {
+			if ((named[i] = tcb_db_find(&t->db, argv[i])) == NULL)
+				errx(EXIT_USAGE, "%s: not in the database",
+				     argv[i]);
+			continue;
+		}
+		for (en = tcb_db_next(&t->db, NULL); en &&
+		     !tcb_entry_in_class(en, argv[i]); en = tcb_db_next(&t->db, en))
+			;
+		if (en == NULL)
+			errx(EXIT_USAGE, "%s: no entry has this class", argv[i]);
+	}
+	/* each selected entry once, in the database's order */
 	if ((sel = malloc(cap * sizeof(*sel))) == NULL)
 		err(EXIT_USAGE, "out of memory");
 	for (en = tcb_db_next(&t->db, NULL); en; en = tcb_db_next(&t->db, en)) {
 		bool want = all;
 
 		for (int i = 0; !want && i < argc; i++)
-			want = argv[i][0] != '/' && tcb_entry_in_class(en,
-								       argv[i]);
+			want = named[i] == en || (argv[i][0] != '/' &&
+						  tcb_entry_in_class(en, argv[i]));
 		if (!want)
 			continue;
 		if (n == cap && (sel = realloc(sel, (cap *= 2) *
@@ -328,25 +378,7 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 			err(EXIT_USAGE, "out of memory");
 		sel[n++] = en;
 	}
-	for (int i = 0; !all && i < argc; i++) {
-		if (argv[i][0] == '/') {
-			if ((en = tcb_db_find(&t->db, argv[i])) == NULL)
-				errx(EXIT_USAGE, "%s: not in the database",
-				     argv[i]);
-			if (n == cap && (sel = realloc(sel, (cap *= 2) *
-						       sizeof(*sel))) == NULL)
-				err(EXIT_USAGE, "out of memory");
-			sel[n++] = en;
-		} else {
-			bool any = false;
-
-			for (size_t j = 0; j < n; j++)
-				any = any || tcb_entry_in_class(sel[j], argv[i]);
-			if (!any)
-				errx(EXIT_USAGE, "%s: no entry has this class",
-				     argv[i]);
-		}
-	}
+	free(named);
 	if ((f = calloc(n + 1, sizeof(*f))) == NULL)
 		err(EXIT_USAGE, "out of memory");
 	prog.total = n;
@@ -424,6 +456,8 @@ main(int argc, char **argv)
 		case 'f':
 			file = optarg;
 			break;
+		case 'h':
+			usage_to(stdout, 0);
 		default:
 			usage();
 		}

@@ -170,12 +170,27 @@ open_parent(const char *path, const char **base)
 		    O_CLOEXEC);
 }
 
-/* Copy `source` over path: a temporary file in its directory, renamed. */
+/* A temporary name in a directory, unique to this thread. */
+static void
+tmp_name(char *buf, size_t len, const char *tag)
+{
+	snprintf(buf, len, ".tcbck-%s.%ld.%ld", tag, (long)getpid(),
+		 (long)gettid());
+}
+
+/*
+ * Copy `source` over path: a temporary file in its directory, renamed, and
+ * the directory synced.  A source that does not match the recorded size and
+ * hash is refused before it replaces anything: restoring a tampered copy
+ * would only move the damage.
+ */
 static int
 restore_from_source(const struct tcb_entry *e)
 {
-	char tmp[64], buf[65536];
+	char tmp[96], buf[65536];
 	const char *base;
+	struct tp_digest d;
+	struct tp_err err;
 	struct stat sb;
 	ssize_t n;
 	int src, dfd, out = -1, rc = -1;
@@ -184,11 +199,16 @@ restore_from_source(const struct tcb_entry *e)
 			O_NONBLOCK | O_CLOEXEC)) == -1)
 		return -1;
 	if (fstat(src, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    ((e->have & TCB_HAS_SIZE) && !e->size_volatile &&
+	     (unsigned long long)sb.st_size != e->size) ||
+	    ((e->have & TCB_HAS_HASH) && !e->size_volatile &&
+	     (tp_hash_fd(src, e->hash.alg, &d, e->source, &err) == -1 ||
+	      !tp_digest_equal(&d, &e->hash))) ||
 	    (dfd = open_parent(e->path, &base)) == -1) {
 		close(src);
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), ".tcbck.%ld", (long)getpid());
+	tmp_name(tmp, sizeof(tmp), "restore");
 	unlinkat(dfd, tmp, 0);
 	out = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		     O_CLOEXEC, 0600);
@@ -204,7 +224,7 @@ restore_from_source(const struct tcb_entry *e)
 		   sb.st_mode & 07777) == -1 ||
 	    fsync(out) == -1 || renameat(dfd, tmp, dfd, base) == -1)
 		goto done;
-	rc = 0;
+	rc = fsync(dfd);
 done:
 	if (out != -1)
 		close(out);
@@ -306,12 +326,12 @@ static int
 relink(const struct tcb_entry *e, int fd, const char *at, bool sym)
 {
 	const char *base;
-	char tmp[64];
+	char tmp[96];
 	int dfd = open_parent(at, &base), rc;
 
 	if (dfd == -1)
 		return -1;
-	snprintf(tmp, sizeof(tmp), ".tcbck-link.%ld", (long)getpid());
+	tmp_name(tmp, sizeof(tmp), "link");
 	unlinkat(dfd, tmp, 0);
 	rc = sym ? symlinkat(e->path, dfd, tmp) :
 		   linkat(fd, "", dfd, tmp, AT_EMPTY_PATH);
@@ -375,8 +395,10 @@ check_links(struct tcbck *t, const struct tcb_entry *e, int fd,
 				known--;	/* counted as an entry too */
 		if (sb.st_nlink > known)
 			finding_add(out, e->path, "links", true, "%lu hard "
-				    "links not recorded (tcbck -n tree names "
-				    "them)", (unsigned long)sb.st_nlink - known);
+				    "link%s not recorded (tcbck -n tree names "
+				    "%s)", (unsigned long)sb.st_nlink - known,
+				    sb.st_nlink - known > 1 ? "s" : "",
+				    sb.st_nlink - known > 1 ? "them" : "it");
 	}
 	for (unsigned i = 0; i < e->nsymlinks; i++) {
 		const char *s = e->symlinks[i];
@@ -392,45 +414,157 @@ check_links(struct tcbck *t, const struct tcb_entry *e, int fd,
 	}
 }
 
-/* The entry's checking program: PROGRAM -n|-y|-p|-t ARGS... */
+/*
+ * The entry's checking program: PROGRAM -n|-y|-p|-t ARGS...  It runs as
+ * root, so it must itself be a trusted entry (TCB flag) that verifies, and
+ * the descriptor that was verified is the one executed (execveat), so it
+ * cannot be swapped in between.  Its output goes to stderr: stdout may be
+ * tcbck's JSON.
+ */
 static void
 run_program(struct tcbck *t, const struct tcb_entry *e, struct findings *out)
 {
-	char flag[3] = { '-', (char)t->mode, '\0' };
+	const struct tcb_entry *pe = tcb_db_find(&t->db, e->program[0]);
+	char flag[3] = { '-', (char)t->mode, '\0' }, what[256];
 	char **argv = calloc(e->nprogram + 2, sizeof(char *));
-	int status;
+	struct tcb_report rep;
+	struct tp_err err;
+	int fd = -1, pipefd[2] = { -1, -1 }, status, child_errno = 0;
 	pid_t pid;
 
 	if (argv == NULL)
 		return;
+	if (pe == NULL || !(pe->mode & STZ_MODE_TCB)) {
+		finding_add(out, e->path, "program", true, "checking program %s "
+			    "is not a trusted program", e->program[0]);
+		goto out;
+	}
+	fd = open(pe->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || tcb_verify_fd(pe, fd, &rep, &err) == -1 || rep.n) {
+		if (fd != -1 && rep.n)
+			tcb_mismatch_text(&rep.m[0], what, sizeof(what));
+		finding_add(out, e->path, "program", true, "checking program %s "
+			    "failed its own check: %s", pe->path, fd == -1 ?
+			    strerror(errno) : rep.n ? what : err.msg);
+		goto out;
+	}
 	argv[0] = e->program[0];
 	argv[1] = flag;
 	for (unsigned i = 1; i < e->nprogram; i++)
 		argv[i + 1] = e->program[i];
+	if (pipe2(pipefd, O_CLOEXEC) == -1)
+		goto out;
 	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		execv(argv[0], argv);
+	if ((pid = fork()) == 0) {
+		/* a script's interpreter reads it through /dev/fd: keep fd */
+		if (dup2(STDERR_FILENO, STDOUT_FILENO) == -1 ||
+		    fcntl(fd, F_SETFD, 0) == -1)
+			_exit(127);
+		execveat(fd, "", argv, environ, AT_EMPTY_PATH);
+		child_errno = errno;
+		(void)!write(pipefd[1], &child_errno, sizeof(child_errno));
 		_exit(127);
 	}
-	if (pid == -1 || waitpid(pid, &status, 0) != pid)
-		finding_add(out, e->path, "program", true, "cannot run "
-			    "checking program %s", argv[0]);
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	if (pid == -1 || read(pipefd[0], &child_errno, sizeof(child_errno)) > 0)
+		finding_add(out, e->path, "program", true, "cannot run checking "
+			    "program %s: %s", argv[0], strerror(pid == -1 ?
+			    errno : child_errno));
+	if (pid != -1 && waitpid(pid, &status, 0) == pid && !child_errno &&
+	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 		finding_add(out, e->path, "program", true, "checking program "
 			    "%s failed (status %d)", argv[0],
 			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+out:
+	for (int i = 0; i < 2; i++)
+		if (pipefd[i] != -1)
+			close(pipefd[i]);
+	if (fd != -1)
+		close(fd);
 	free(argv);
+}
+
+static struct finding *
+report(struct findings *out, const struct tcb_entry *e,
+       const struct tcb_mismatch *m)
+{
+	struct finding *x = finding_add(out, e->path, tcb_what_name(m->what),
+					true, "%s is %s, should be %s",
+					tcb_what_name(m->what), m->is,
+					m->should);
+
+	if (x) {
+		snprintf(x->is, sizeof(x->is), "%s", m->is);
+		snprintf(x->should, sizeof(x->should), "%s", m->should);
+	}
+	if (m->what == TCB_W_HASH)
+		tp_audit(TP_AUDIT_TRUSTED_APP, false, "tcbck-hash-mismatch",
+			 "path", e->path, NULL);
+	return x;
+}
+
+static struct finding *
+found(struct finding *const *xs, unsigned n, enum tcb_what w)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (xs[i] && strcmp(xs[i]->what, tcb_what_name(w)) == 0)
+			return xs[i];
+	return NULL;
+}
+
+/*
+ * Fix owner, group, mode and ACL from the file's state now.  chown(2)
+ * clears the set-ID bits, so the mode is set after any change of owner or
+ * group: the recorded mode if that fix was wanted, else the mode it had.
+ */
+static void
+fix_attributes(struct tcbck *t, const struct tcb_entry *e, int fd,
+	       const struct tcb_report *now, struct finding *const *xs,
+	       unsigned nx)
+{
+	bool chowned = false, want_mode = false;
+	struct stat before;
+	char proc[64];
+
+	if (fstat(fd, &before) == -1 || proc_path(fd, proc, sizeof(proc)) == -1)
+		return;
+	for (unsigned i = 0; i < now->n; i++) {
+		enum tcb_what w = now->m[i].what;
+		struct finding *x = found(xs, nx, w);
+		char text[256];
+
+		if (w != TCB_W_OWNER && w != TCB_W_GROUP && w != TCB_W_MODE &&
+		    w != TCB_W_ACL)
+			continue;
+		tcb_mismatch_text(&now->m[i], text, sizeof(text));
+		if (!may_fix(t, e->path, x ? x->text : text))
+			continue;
+		if (w == TCB_W_MODE) {
+			want_mode = true;
+			continue;
+		}
+		if (apply_fix(e, fd, w) == 0) {
+			chowned = chowned || w != TCB_W_ACL;
+			audit_fix(e->path, tcb_what_name(w), true);
+		} else {
+			audit_fix(e->path, tcb_what_name(w), false);
+		}
+	}
+	if (want_mode)
+		audit_fix(e->path, "mode", apply_fix(e, fd, TCB_W_MODE) == 0);
+	else if (chowned && !S_ISLNK(before.st_mode))
+		(void)chmod(proc, before.st_mode & 07777);
 }
 
 static void
 check_one(struct tcbck *t, const struct tcb_entry *e, struct findings *out)
 {
-	struct tcb_report rep;
+	struct tcb_report rep, now;
 	struct tp_err err;
 	struct finding *x, *xs[TCB_MAX_MISMATCH];
 	bool restore = false;
-	unsigned nx = 0;
+	unsigned nx;
 	int fd;
 
 	fd = open(e->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -456,62 +590,46 @@ check_one(struct tcbck *t, const struct tcb_entry *e, struct findings *out)
 		goto done;
 	}
 	nx = rep.n;
-	for (unsigned i = 0; i < rep.n; i++) {
-		struct tcb_mismatch *m = &rep.m[i];
-
-		xs[i] = x = finding_add(out, e->path, tcb_what_name(m->what),
-					true, "%s is %s, should be %s",
-					tcb_what_name(m->what), m->is,
-					m->should);
-		if (x == NULL)
-			continue;
-		snprintf(x->is, sizeof(x->is), "%s", m->is);
-		snprintf(x->should, sizeof(x->should), "%s", m->should);
-		if (m->what == TCB_W_HASH)
-			tp_audit(TP_AUDIT_TRUSTED_APP, false,
-				 "tcbck-hash-mismatch", "path", e->path, NULL);
-		if ((m->what == TCB_W_HASH || m->what == TCB_W_SIZE) &&
+	for (unsigned i = 0; i < nx; i++) {
+		xs[i] = report(out, e, &rep.m[i]);
+		if ((rep.m[i].what == TCB_W_HASH || rep.m[i].what == TCB_W_SIZE) &&
 		    (e->have & TCB_HAS_SOURCE) && *e->source)
 			restore = true;
 	}
-	if (restore && may_fix(t, e->path, "content differs from the "
-			       "record; restore it from source")) {
-		bool ok = restore_from_source(e) == 0;
+	if (t->mode != FIX_NONE && nx > 0) {
+		if (restore && may_fix(t, e->path, "content differs from the "
+				       "record; restore it from source")) {
+			bool ok = restore_from_source(e) == 0;
 
-		audit_fix(e->path, "source", ok);
-		if (ok) {
-			close(fd);
-			fd = open(e->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			if (fd == -1)
-				return;
-			/* the restored file: fix its attributes from scratch */
-			if (tcb_verify_fd(e, fd, &rep, &err) == -1)
-				goto done;
+			audit_fix(e->path, "source", ok);
+			if (ok) {
+				close(fd);
+				fd = open(e->path, O_PATH | O_NOFOLLOW |
+					  O_CLOEXEC);
+				if (fd == -1) {
+					finding_add(out, e->path, "error", true,
+						    "%s", strerror(errno));
+					return;
+				}
+			}
 		}
-	}
-	for (unsigned i = 0; i < nx; i++) {
-		enum tcb_what w = rep.m[i].what;
+		/* after a restore this is another file: fix what it has */
+		if (tcb_verify_fd(e, fd, &now, &err) == 0)
+			fix_attributes(t, e, fd, &now, xs, nx);
+		/* The state now decides what was fixed, and what is new. */
+		if (tcb_verify_fd(e, fd, &now, &err) == 0) {
+			for (unsigned i = 0; i < nx; i++) {
+				bool still = false;
 
-		if (xs[i] == NULL || w == TCB_W_TYPE || w == TCB_W_HASH ||
-		    w == TCB_W_SIZE || w == TCB_W_TARGET)
-			continue;
-		if (may_fix(t, e->path, xs[i]->text)) {
-			bool ok = apply_fix(e, fd, w) == 0;
-
-			audit_fix(e->path, tcb_what_name(w), ok);
-		}
-	}
-	/* What is right now, after the fixes, decides what counts as fixed. */
-	if (nx && tcb_verify_fd(e, fd, &rep, &err) == 0) {
-		for (unsigned i = 0; i < nx; i++) {
-			bool still = false;
-
-			for (unsigned j = 0; j < rep.n; j++)
-				if (xs[i] && strcmp(tcb_what_name(rep.m[j].what),
-						    xs[i]->what) == 0)
-					still = true;
-			if (xs[i] && !still)
-				mark_fixed(out, xs[i]);
+				for (unsigned j = 0; xs[i] && j < now.n; j++)
+					still = still || strcmp(xs[i]->what,
+						tcb_what_name(now.m[j].what)) == 0;
+				if (xs[i] && !still)
+					mark_fixed(out, xs[i]);
+			}
+			for (unsigned j = 0; j < now.n; j++)
+				if (!found(xs, nx, now.m[j].what))
+					report(out, e, &now.m[j]);
 		}
 	}
 	check_links(t, e, fd, out);
@@ -668,19 +786,31 @@ visit(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	const struct tcb_entry *e;
 	struct finding *x;
 
-	(void)ftw;
 	if (flag == FTW_D && sb->st_dev != walk.last_dev) {
 		walk.last_dev = sb->st_dev;
 		walk.pseudo = is_pseudo(path);
 	}
-	if (flag == FTW_D && (walk.pseudo || strcmp(path, "/proc") == 0 ||
-			      strcmp(path, "/sys") == 0 ||
-			      strcmp(path, "/dev") == 0))
+	/* below the walk's root only: "tcbck -n tree /dev" walks /dev */
+	if (flag == FTW_D && ftw->level > 0 &&
+	    (walk.pseudo || strcmp(path, "/proc") == 0 ||
+	     strcmp(path, "/sys") == 0 || strcmp(path, "/dev") == 0))
 		return FTW_SKIP_SUBTREE;
-	if (flag == FTW_DNR || flag == FTW_NS)
+	if (flag == FTW_DNR || flag == FTW_NS) {
+		finding_add(walk.out, path, "error", false, "%s",
+			    flag == FTW_DNR ? "cannot read the directory" :
+			    "cannot examine the file");
 		return FTW_CONTINUE;
+	}
 	if (stz_find(walk.t->db.doc, path))
 		return FTW_CONTINUE;	/* registered: checked as an entry */
+	if (S_ISREG(sb->st_mode) && sb->st_nlink > 1 &&
+	    (e = inode_entry(walk.t, sb)) != NULL) {
+		/* another name of a registered file: say that, once */
+		if (!listed(e->links, e->nlinks, path))
+			finding_add(walk.out, path, "links", false, "extra hard "
+				    "link to %s", e->path);
+		return FTW_CONTINUE;
+	}
 	if (S_ISREG(sb->st_mode) && (sb->st_mode & (S_ISUID | S_ISGID))) {
 		const char *what = sb->st_mode & S_ISUID ? "setuid" : "setgid";
 
@@ -691,11 +821,6 @@ visit(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	if ((S_ISBLK(sb->st_mode) || S_ISCHR(sb->st_mode)))
 		finding_add(walk.out, path, "device", false, "device file "
 			    "outside /dev not in the database");
-	if (S_ISREG(sb->st_mode) && sb->st_nlink > 1 &&
-	    (e = inode_entry(walk.t, sb)) != NULL &&
-	    !listed(e->links, e->nlinks, path))
-		finding_add(walk.out, path, "links", false, "extra hard link "
-			    "to %s", e->path);
 	if (flag == FTW_SL) {
 		struct stat to;
 
@@ -735,11 +860,16 @@ check_tree(struct tcbck *t, char **roots, size_t nroots, struct findings *out)
 		nroots = 1;
 	}
 	for (size_t i = 0; i < nroots; i++) {
-		if (nftw(roots[i], visit, 64, FTW_PHYS | FTW_ACTIONRETVAL) == -1) {
+		/* absolute and canonical, as the database's names are */
+		char *root = realpath(roots[i], NULL);
+
+		if (root == NULL ||
+		    nftw(root, visit, 64, FTW_PHYS | FTW_ACTIONRETVAL) == -1) {
 			finding_add(out, roots[i], "error", false, "%s",
 				    strerror(errno));
 			rc = -1;
 		}
+		free(root);
 	}
 	return rc;
 }

@@ -33,7 +33,6 @@ static const struct {
 	{ "FILE", TCB_FILE }, { "DIRECTORY", TCB_DIRECTORY },
 	{ "FIFO", TCB_FIFO }, { "SYMLINK", TCB_SYMLINK },
 	{ "BLK_DEV", TCB_BLK_DEV }, { "CHAR_DEV", TCB_CHAR_DEV },
-	{ "MPX_DEV", TCB_MPX_DEV },
 };
 
 const char *
@@ -190,10 +189,15 @@ static int
 absolute_list(struct stz_doc *doc, const struct stz_attr *a,
 	      struct tp_err *err)
 {
-	for (unsigned i = 0; i < a->nitems; i++)
+	for (unsigned i = 0; i < a->nitems; i++) {
 		if (a->items[i][0] != '/')
 			return stz_lerr_attr(doc, a, err, "expected absolute "
 					     "paths, not \"%s\"", a->items[i]);
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(a->items[i], a->items[j]) == 0)
+				return stz_lerr_attr(doc, a, err, "\"%s\" is "
+						     "listed twice", a->items[i]);
+	}
 	return 0;
 }
 
@@ -260,8 +264,8 @@ parse_attr(struct stz_doc *doc, const struct stz_attr *a, struct tcb_entry *e,
 					break;
 			if (i == sizeof(types) / sizeof(types[0]))
 				return stz_lerr_attr(doc, a, err, "expected "
-				    "FILE, DIRECTORY, FIFO, SYMLINK, BLK_DEV, "
-				    "CHAR_DEV or MPX_DEV");
+				    "FILE, DIRECTORY, FIFO, SYMLINK, BLK_DEV "
+				    "or CHAR_DEV");
 			e->type = types[i].type;
 			e->have |= TCB_HAS_TYPE;
 		} else if (strcmp(a->name, "owner") == 0) {
@@ -352,6 +356,13 @@ tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
 	def = stz_find(db->doc, STZ_DEFAULT);
 	if (def && stz_check_known(db->doc, def, known_attrs, err) == -1)
 		goto fail;
+	for (struct stz_attr *a = def ? def->attrs : NULL; a; a = a->next) {
+		struct tcb_entry unused;	/* fail closed: check them all */
+
+		memset(&unused, 0, sizeof(unused));
+		if (parse_attr(db->doc, a, &unused, err) == -1)
+			goto fail;
+	}
 	db->entries = calloc(stz_count(db->doc) + 1, sizeof(*db->entries));
 	if (db->entries == NULL) {
 		tp_err_set(err, "%s: out of memory", db->path);
@@ -399,11 +410,12 @@ struct tcb_entry *
 tcb_db_find(const struct tcb_db *db, const char *path)
 {
 	struct stz_stanza *st = stz_find(db->doc, path);
-	char *real;
+	char *canon;
 
-	if (st == NULL && (real = realpath(path, NULL)) != NULL) {
-		st = stz_find(db->doc, real);
-		free(real);
+	/* as recorded: the directory resolved, a final symlink not */
+	if (st == NULL && (canon = tcb_canonical(path, NULL)) != NULL) {
+		st = stz_find(db->doc, canon);
+		free(canon);
 	}
 	return st ? st->data : NULL;
 }
@@ -449,10 +461,15 @@ tcb_copy_stanza(struct tcb_db *db, struct stz_doc *from,
 		return NULL;
 	if (st == NULL && (st = stz_add_stanza(db->doc, src->name, err)) == NULL)
 		return NULL;
-	for (struct stz_attr *a = src->attrs; a; a = a->next)
-		if (stz_set(db->doc, st, a->name, (const char *const *)a->items,
-			    a->nitems, err) == -1)
+	/* the values in force in FILE: its default: stanza included */
+	for (const char *const *k = known_attrs; *k; k++) {
+		struct stz_attr *a = stz_lookup(from, src, *k);
+
+		if (a && stz_set(db->doc, st, a->name,
+				 (const char *const *)a->items, a->nitems,
+				 err) == -1)
 			return NULL;
+	}
 	return tcb_entry_for(db, st, err);
 }
 

@@ -21,7 +21,7 @@
 
 enum tcb_type {
 	TCB_FILE = 1, TCB_DIRECTORY, TCB_FIFO, TCB_SYMLINK, TCB_BLK_DEV,
-	TCB_CHAR_DEV, TCB_MPX_DEV,
+	TCB_CHAR_DEV,
 };
 
 /* Which attributes an entry has; AIX: a check is made only for those. */

@@ -246,16 +246,19 @@ tcb_verify_fd(const struct tcb_entry *e, int fd, struct tcb_report *r,
 {
 	char is[96], should[96];
 	struct stat st;
-	enum tcb_type type;
+	enum tcb_type type, want;
 	int rfd = -1, rc = -1;
 
 	r->n = 0;
 	if (fstat(fd, &st) == -1)
 		return tp_err_set(err, "%s: %s", e->path, strerror(errno));
 	type = tcb_type_of(st.st_mode);
-	if ((e->have & TCB_HAS_TYPE) && type != e->type) {
+	/* a hash or a size is of a regular file, type or no type */
+	want = e->have & TCB_HAS_TYPE ? e->type :
+	       e->have & (TCB_HAS_HASH | TCB_HAS_SIZE) ? TCB_FILE : type;
+	if (type != want) {
 		/* a different kind of file: its other attributes mean nothing */
-		add(r, TCB_W_TYPE, tcb_type_name(type), tcb_type_name(e->type));
+		add(r, TCB_W_TYPE, tcb_type_name(type), tcb_type_name(want));
 		return 0;
 	}
 	if ((e->have & TCB_HAS_OWNER) && st.st_uid != e->owner)
@@ -288,13 +291,15 @@ tcb_verify_fd(const struct tcb_entry *e, int fd, struct tcb_report *r,
 		if (strcmp(target, e->target) != 0)
 			add(r, TCB_W_TARGET, target, e->target);
 	}
-	if (((e->have & TCB_HAS_HASH) && type == TCB_FILE) ||
+	if (((e->have & TCB_HAS_HASH) && !e->size_volatile &&
+	     type == TCB_FILE) ||
 	    ((e->have & TCB_HAS_ACL) &&
 	     (type == TCB_FILE || type == TCB_DIRECTORY))) {
 		if ((rfd = readable(fd, type, e->path, err)) == -1)
 			return -1;
 	}
-	if ((e->have & TCB_HAS_HASH) && type == TCB_FILE) {
+	/* VOLATILE: the content changes in use, so its hash means nothing */
+	if ((e->have & TCB_HAS_HASH) && !e->size_volatile && type == TCB_FILE) {
 		struct tp_digest d;
 
 		if (tcb_hash_cached(rfd, &st, e->hash.alg, &d, e->path,

@@ -175,8 +175,8 @@ def test_tree_reports_what_should_be_registered(confdir, tree):
         f"{setuid}: setuid program not in the database",
         f"{dev}: device file outside /dev not in the database",
         f"{tree}/data/hidden-link: extra hard link to {tree}/bin/prog",
-        f"{tree}/bin/prog: 1 hard links not recorded (tcbck -n tree "
-        "names them)",
+        f"{tree}/bin/prog: 1 hard link not recorded (tcbck -n tree "
+        "names it)",
     ])
     # -y never touches a file the database does not list
     r = tcbck(confdir, "-y", "tree", str(tree))
@@ -326,5 +326,114 @@ def test_hard_links_registered_as_entries_are_not_extra(confdir, tree):
     os.link(prog, tree / "third")
     r = tcbck(confdir, "-n", "ALL")
     assert lines(r) == [
-        f"{p}: 1 hard links not recorded (tcbck -n tree names them)"
+        f"{p}: 1 hard link not recorded (tcbck -n tree names it)"
         for p in (prog, alias)]
+
+
+def test_fixing_the_group_keeps_setuid(confdir, tree, testuser):
+    """chown clears set-ID bits: -y must put them back, not report 0."""
+    prog = register(confdir, tree, "mode=SUID,755")
+    os.chmod(prog, 0o4755)
+    os.chown(prog, -1, testuser.pw_gid)
+    r = tcbck(confdir, "-y", "ALL")
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(os.stat(prog).st_mode) == 0o4755
+    assert tcbck(confdir, "-n", "ALL").returncode == 0
+
+
+def test_a_tampered_source_is_not_installed(confdir, tree):
+    good = tree / "good-copy"
+    shutil.copy(tree / "bin" / "prog", good)
+    prog = register(confdir, tree, f"source={good}")
+    good.write_text("#!/bin/sh\necho the source was tampered with too\n")
+    with open(prog, "ab") as f:
+        f.write(b"echo evil\n")
+    r = tcbck(confdir, "-y", "ALL")
+    assert r.returncode == 1
+    assert b"evil" in open(prog, "rb").read()  # left for a person to see
+    assert not any(".tcbck-" in p.name for p in (tree / "bin").iterdir())
+
+
+def test_selected_twice_is_checked_once(confdir, tree):
+    prog = register(confdir, tree)
+    os.chmod(prog, 0o700)
+    r = tcbck(confdir, "-n", prog, "apps")
+    assert lines(r) == [f"{prog}: mode is 0700, should be 0755"]
+
+
+def test_aix_bare_attribute_names(confdir, tree):
+    prog = tree / "bin" / "prog"
+    r = tcbck(confdir, "-a", str(prog), "class=apps", "owner", "group", "mode",
+              f"links={tree}/bin/alias")
+    assert r.returncode == 0, r.stderr
+    assert tcbck(confdir, "-n", "apps").returncode == 0
+
+
+def test_hash_means_a_regular_file(confdir, tree):
+    """No type recorded: a directory in the file's place still fails."""
+    prog = tree / "bin" / "prog"
+    db = confdir / "sysck.cfg"
+    r = tcbck(confdir, "-a", str(prog))
+    text = db.read_text().replace("\ttype = FILE\n", "")
+    db.write_text(text)
+    os.unlink(prog)
+    prog.mkdir()
+    r = tcbck(confdir, "-n", "ALL")
+    assert lines(r) == [f"{prog}: type is DIRECTORY, should be FILE"]
+
+
+def test_volatile_size_checks_no_content(confdir, tree):
+    log = tree / "log"
+    log.write_text("one\n")
+    assert tcbck(confdir, "-a", str(log), "size=VOLATILE").returncode == 0
+    log.write_text("one\ntwo\n")
+    assert tcbck(confdir, "-n", "ALL").returncode == 0
+    assert tcbck(confdir, "-a", str(log)).returncode == 0  # stays VOLATILE
+    assert "\tsize = VOLATILE\n" in (confdir / "sysck.cfg").read_text()
+
+
+def test_lookup_does_not_follow_a_final_symlink(confdir, tree):
+    prog = register(confdir, tree)
+    r = chtcb(confdir, "query", str(tree / "bin" / "soft"))
+    assert (r.returncode, r.stdout) == \
+        (1, f"{tree}/bin/soft: not in the database\n")
+    assert tcbck(confdir, "-a", str(tree / "bin" / "soft")).returncode == 0
+    r = chtcb(confdir, "on", str(tree / "bin" / "soft"))
+    assert r.returncode == 2 and "symbolic link" in r.stderr
+    assert chtcb(confdir, "query", prog).stdout == f"{prog}: off\n"
+
+
+def test_checking_programs_must_be_trusted(confdir, tree):
+    checker = tree / "checker"
+    checker.write_text("#!/bin/sh\necho \"checker ran with $1 $2\"\n"
+                       "exit $3\n")
+    checker.chmod(0o755)
+    prog = register(confdir, tree, f"program={checker},extra,0")
+    r = tcbck(confdir, "-n", "ALL")
+    assert lines(r) == [f"{prog}: checking program {checker} is not a "
+                        "trusted program"]
+    assert tcbck(confdir, "-a", str(checker), "mode=TCB,755",
+                 "type", "owner").returncode == 0
+    r = tcbck(confdir, "--json", "-n", "ALL")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["problems"] == 0   # stdout is only JSON
+    assert "checker ran with -n extra" in r.stderr
+    db = confdir / "sysck.cfg"
+    db.write_text(db.read_text().replace(f"program = {checker},extra,0",
+                                         f"program = {checker},extra,3"))
+    r = tcbck(confdir, "-n", prog)
+    assert lines(r)[-1] == f"{prog}: checking program {checker} failed " \
+        "(status 3)"
+    with open(checker, "a") as f:
+        f.write("# changed\n")
+    r = tcbck(confdir, "-n", prog)
+    assert f"checking program {checker} failed its own check: size is" \
+        in r.stderr
+
+
+def test_a_link_listed_twice_is_refused(confdir, tree):
+    prog = tree / "bin" / "prog"
+    r = tcbck(confdir, "-a", str(prog),
+              f"links={tree}/bin/alias,{tree}/bin/alias")
+    assert r.returncode == 2
+    assert f'links: "{tree}/bin/alias" is listed twice' in r.stderr
