@@ -111,15 +111,19 @@ tp_hash_parse(const char *text, struct tp_digest *out, const char **why)
 	hex = text + strlen(algs[i].name) + 1;
 	if (strlen(hex) != 2 * algs[i].len)
 		return bad(why, algs[i].short_hex);
-	for (n = 0; n < 2 * algs[i].len; n++)
-		if (hexval((unsigned char)hex[n]) == -1)
-			return bad(why, algs[i].short_hex);
 	memset(out, 0, sizeof(*out));
+	for (n = 0; n < algs[i].len; n++) {	/* one pass: check and decode */
+		int hi = hexval((unsigned char)hex[2 * n]);
+		int lo = hexval((unsigned char)hex[2 * n + 1]);
+
+		if (hi == -1 || lo == -1) {
+			memset(out, 0, sizeof(*out));
+			return bad(why, algs[i].short_hex);
+		}
+		out->md[n] = (unsigned char)(hi << 4 | lo);
+	}
 	out->alg = algs[i].alg;
 	out->len = algs[i].len;
-	for (n = 0; n < out->len; n++)
-		out->md[n] = (unsigned char)(hexval((unsigned char)hex[2 * n])
-		    << 4 | hexval((unsigned char)hex[2 * n + 1]));
 	return 0;
 }
 

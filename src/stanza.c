@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,13 +21,25 @@
 #include "stanza_int.h"
 
 #define STZ_MAX_FILE	(1UL << 30)
-#define CHUNK_SIZE	(256 * 1024)
+#define CHUNK_SIZE	(1024 * 1024)
 
 struct stz_chunk {
 	struct stz_chunk *next;
 	size_t used, size;
 	max_align_t data[];
 };
+
+/* Fault a large buffer in with one call, not one fault per page. */
+static void
+populate(void *buf, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)buf & ~(page - 1);
+	uintptr_t end = ((uintptr_t)buf + len + page - 1) & ~(page - 1);
+
+	if (len >= 1024 * 1024)		/* best effort: older kernels say no */
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
 
 /* A bump allocator: a document's pieces are freed all at once. */
 static void *
@@ -40,6 +53,7 @@ arena_alloc(struct stz_doc *doc, size_t size, size_t align)
 
 		if ((c = malloc(sizeof(*c) + want)) == NULL)
 			return NULL;
+		populate(c, sizeof(*c) + want);
 		c->used = 0;
 		c->size = want;
 		c->next = doc->arena;
@@ -665,6 +679,9 @@ read_all(int fd, const char *path, size_t size, char **bufp, size_t *lenp,
 	size_t len = 0, cap = (size < STZ_MAX_FILE ? size : STZ_MAX_FILE) + 1;
 	char *buf = malloc(cap), *nbuf;
 	ssize_t n;
+
+	if (buf)
+		populate(buf, cap);
 
 	for (;;) {
 		if (buf == NULL)

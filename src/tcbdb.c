@@ -201,33 +201,98 @@ absolute_list(struct stz_doc *doc, const struct stz_attr *a,
 	return 0;
 }
 
-/* One attribute, own or from default:, into e. */
+enum attr_index {
+	A_TYPE, A_OWNER, A_GROUP, A_MODE, A_CLASS, A_LINKS, A_SYMLINKS,
+	A_TARGET, A_SIZE, A_HASH, A_ACL, A_PROGRAM, A_SOURCE,
+};	/* the order of known_attrs[] */
+
 static int
-parse_attr(struct stz_doc *doc, const struct stz_attr *a, struct tcb_entry *e,
-	   struct tp_err *err)
+parse_single(struct stz_doc *doc, const struct stz_attr *a, int which,
+	     struct tcb_entry *e, struct tp_err *err)
 {
-	const char *s, *why;
 	unsigned long long v;
+	const char *s, *why;
 	size_t i;
 
-	if (strcmp(a->name, "class") == 0) {
+	if (stz_get_string(doc, a, &s, err) == -1)
+		return -1;
+	switch (which) {
+	case A_TYPE:
+		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+			if (strcasecmp(s, types[i].name) == 0)
+				break;
+		if (i == sizeof(types) / sizeof(types[0]))
+			return stz_lerr_attr(doc, a, err, "expected FILE, "
+					     "DIRECTORY, FIFO, SYMLINK, BLK_DEV "
+					     "or CHAR_DEV");
+		e->type = types[i].type;
+		e->have |= TCB_HAS_TYPE;
+		break;
+	case A_OWNER:
+		if (tcb_parse_user(s, &e->owner) == -1)
+			return stz_lerr_attr(doc, a, err, "no user \"%s\"", s);
+		e->have |= TCB_HAS_OWNER;
+		break;
+	case A_GROUP:
+		if (tcb_parse_group(s, &e->group) == -1)
+			return stz_lerr_attr(doc, a, err, "no group \"%s\"", s);
+		e->have |= TCB_HAS_GROUP;
+		break;
+	case A_SIZE:
+		if (strcasecmp(s, "VOLATILE") == 0)
+			e->size_volatile = true;
+		else if (stz_parse_uint(s, 0, LLONG_MAX, &v) == 0)
+			e->size = v;
+		else
+			return stz_lerr_attr(doc, a, err, "expected a size in "
+					     "bytes or VOLATILE");
+		e->have |= TCB_HAS_SIZE;
+		break;
+	case A_HASH:
+		if (tp_hash_parse(s, &e->hash, &why) == -1)
+			return stz_lerr_attr(doc, a, err, "%s", why);
+		e->have |= TCB_HAS_HASH;
+		break;
+	case A_TARGET:
+		e->target = s;
+		e->have |= TCB_HAS_TARGET;
+		break;
+	}
+	return 0;
+}
+
+/* One attribute of stanza `in` (its own or from default:) into e. */
+static int
+parse_attr(struct stz_doc *doc, const struct stz_stanza *in,
+	   const struct stz_attr *a, struct tcb_entry *e, struct tp_err *err)
+{
+	int which;
+
+	for (which = 0; known_attrs[which]; which++)
+		if (a->name[0] == known_attrs[which][0] &&
+		    strcmp(a->name, known_attrs[which]) == 0)
+			break;
+	switch (which) {
+	case A_CLASS:
 		e->classes = a->items;
 		e->nclasses = a->nitems;
-	} else if (strcmp(a->name, "links") == 0) {
+		return 0;
+	case A_LINKS:
 		e->links = a->items;
 		e->nlinks = a->nitems;
 		return absolute_list(doc, a, err);
-	} else if (strcmp(a->name, "symlinks") == 0) {
+	case A_SYMLINKS:
 		e->symlinks = a->items;
 		e->nsymlinks = a->nitems;
 		return absolute_list(doc, a, err);
-	} else if (strcmp(a->name, "program") == 0) {
+	case A_PROGRAM:
 		e->program = a->items;
 		e->nprogram = a->nitems;
 		if (a->nitems == 0 || a->items[0][0] != '/')
 			return stz_lerr_attr(doc, a, err, "expected the checking "
 					     "program's absolute path first");
-	} else if (strcmp(a->name, "source") == 0) {
+		return 0;
+	case A_SOURCE:
 		if (a->nitems > 1)
 			return stz_lerr_attr(doc, a, err, "expected one path "
 					     "or nothing");
@@ -236,7 +301,13 @@ parse_attr(struct stz_doc *doc, const struct stz_attr *a, struct tcb_entry *e,
 			return stz_lerr_attr(doc, a, err, "expected an "
 					     "absolute path");
 		e->have |= TCB_HAS_SOURCE;
-	} else if (strcmp(a->name, "acl") == 0) {
+		return 0;
+	case A_MODE:
+		if (stz_get_mode(doc, a, &e->mode, err) == -1)
+			return -1;
+		e->have |= TCB_HAS_MODE;
+		return 0;
+	case A_ACL: {
 		/* ACL text has commas: the list is the ACL's entries */
 		acl_t acl;
 
@@ -250,59 +321,21 @@ parse_attr(struct stz_doc *doc, const struct stz_attr *a, struct tcb_entry *e,
 		}
 		acl_free(acl);
 		e->have |= TCB_HAS_ACL;
-	} else if (strcmp(a->name, "mode") == 0) {
-		if (stz_get_mode(doc, a, &e->mode, err) == -1)
-			return -1;
-		e->have |= TCB_HAS_MODE;
-	} else {
-		/* the rest take one value */
-		if (stz_get_string(doc, a, &s, err) == -1)
-			return -1;
-		if (strcmp(a->name, "type") == 0) {
-			for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-				if (strcasecmp(s, types[i].name) == 0)
-					break;
-			if (i == sizeof(types) / sizeof(types[0]))
-				return stz_lerr_attr(doc, a, err, "expected "
-				    "FILE, DIRECTORY, FIFO, SYMLINK, BLK_DEV "
-				    "or CHAR_DEV");
-			e->type = types[i].type;
-			e->have |= TCB_HAS_TYPE;
-		} else if (strcmp(a->name, "owner") == 0) {
-			if (tcb_parse_user(s, &e->owner) == -1)
-				return stz_lerr_attr(doc, a, err, "no user "
-						     "\"%s\"", s);
-			e->have |= TCB_HAS_OWNER;
-		} else if (strcmp(a->name, "group") == 0) {
-			if (tcb_parse_group(s, &e->group) == -1)
-				return stz_lerr_attr(doc, a, err, "no group "
-						     "\"%s\"", s);
-			e->have |= TCB_HAS_GROUP;
-		} else if (strcmp(a->name, "size") == 0) {
-			if (strcasecmp(s, "VOLATILE") == 0) {
-				e->size_volatile = true;
-			} else if (stz_parse_uint(s, 0, LLONG_MAX, &v) == 0) {
-				e->size = v;
-			} else {
-				return stz_lerr_attr(doc, a, err, "expected a "
-						     "size in bytes or VOLATILE");
-			}
-			e->have |= TCB_HAS_SIZE;
-		} else if (strcmp(a->name, "hash") == 0) {
-			if (tp_hash_parse(s, &e->hash, &why) == -1)
-				return stz_lerr_attr(doc, a, err, "%s", why);
-			e->have |= TCB_HAS_HASH;
-		} else if (strcmp(a->name, "target") == 0) {
-			e->target = s;
-			e->have |= TCB_HAS_TARGET;
-		}
+		return 0;
 	}
-	return 0;
+	case A_TYPE: case A_OWNER: case A_GROUP: case A_SIZE: case A_HASH:
+	case A_TARGET:
+		return parse_single(doc, a, which, e, err);
+	default:
+		return stz_lerr(doc, a->lineno, err, "unknown attribute \"%s\" "
+				"in stanza \"%s\"", a->name, in->name);
+	}
 }
 
-int
-tcb_entry_parse(struct stz_doc *doc, struct stz_stanza *st,
-		struct tcb_entry *e, struct tp_err *err)
+/* def: the document's default: stanza, looked up once by the caller. */
+static int
+entry_parse(struct stz_doc *doc, const struct stz_stanza *def,
+	    struct stz_stanza *st, struct tcb_entry *e, struct tp_err *err)
 {
 	memset(e, 0, sizeof(*e));
 	e->path = st->name;
@@ -311,18 +344,27 @@ tcb_entry_parse(struct stz_doc *doc, struct stz_stanza *st,
 	if (st->name[0] != '/')
 		return stz_lerr(doc, st->lineno, err, "stanza \"%s\": expected "
 				"an absolute path", st->name);
-	if (stz_check_known(doc, st, known_attrs, err) == -1)
-		return -1;
-	for (const char *const *k = known_attrs; *k; k++) {
-		struct stz_attr *a = stz_lookup(doc, st, *k);
-
-		if (a && parse_attr(doc, a, e, err) == -1)
+	/* its own attributes, then those of default: it lacks */
+	for (struct stz_attr *a = st->attrs; a; a = a->next)
+		if (parse_attr(doc, st, a, e, err) == -1)
 			return -1;
+	if (def && def != st) {
+		for (struct stz_attr *a = def->attrs; a; a = a->next)
+			if (stz_attr(st, a->name) == NULL &&
+			    parse_attr(doc, def, a, e, err) == -1)
+				return -1;
 	}
 	if ((e->have & TCB_HAS_TARGET) && e->type != TCB_SYMLINK)
 		return stz_lerr(doc, st->lineno, err, "stanza \"%s\": target "
 				"is only for type SYMLINK", st->name);
 	return 0;
+}
+
+int
+tcb_entry_parse(struct stz_doc *doc, struct stz_stanza *st,
+		struct tcb_entry *e, struct tp_err *err)
+{
+	return entry_parse(doc, stz_find(doc, STZ_DEFAULT), st, e, err);
 }
 
 struct tcb_added {
@@ -354,13 +396,11 @@ tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
 		goto fail;
 	}
 	def = stz_find(db->doc, STZ_DEFAULT);
-	if (def && stz_check_known(db->doc, def, known_attrs, err) == -1)
-		goto fail;
 	for (struct stz_attr *a = def ? def->attrs : NULL; a; a = a->next) {
 		struct tcb_entry unused;	/* fail closed: check them all */
 
 		memset(&unused, 0, sizeof(unused));
-		if (parse_attr(db->doc, a, &unused, err) == -1)
+		if (parse_attr(db->doc, def, a, &unused, err) == -1)
 			goto fail;
 	}
 	db->entries = calloc(stz_count(db->doc) + 1, sizeof(*db->entries));
@@ -371,7 +411,7 @@ tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
 	for (st = stz_first(db->doc); st; st = stz_next(st)) {
 		if (st == def)
 			continue;
-		if (tcb_entry_parse(db->doc, st, &db->entries[i], err) == -1)
+		if (entry_parse(db->doc, def, st, &db->entries[i], err) == -1)
 			goto fail;
 		st->data = &db->entries[i++];
 	}
