@@ -21,7 +21,8 @@
 #include "stanza_int.h"
 
 #define STZ_MAX_FILE	(1UL << 30)
-#define CHUNK_SIZE	(1024 * 1024)
+#define CHUNK_MIN	(64 * 1024)	/* first chunk; each next one doubles */
+#define CHUNK_MAX	(4 * 1024 * 1024)
 
 struct stz_chunk {
 	struct stz_chunk *next;
@@ -49,7 +50,10 @@ arena_alloc(struct stz_doc *doc, size_t size, size_t align)
 	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
 
 	if (c == NULL || at > c->size || c->size - at < size) {
-		size_t want = size > CHUNK_SIZE ? size : CHUNK_SIZE;
+		/* small documents stay small; big ones get big chunks */
+		size_t next = c == NULL ? CHUNK_MIN : c->size < CHUNK_MAX ?
+			      c->size * 2 : CHUNK_MAX;
+		size_t want = size > next ? size : next;
 
 		if ((c = malloc(sizeof(*c) + want)) == NULL)
 			return NULL;
