@@ -174,9 +174,12 @@ slot_for(const struct stz_doc *doc, const char *name, size_t h)
 	}
 }
 
-/* Index st by name; returns the stanza that already has the name, if any. */
+/*
+ * Index st by name and append it to the document.  When a stanza of that
+ * name exists, it is returned and nothing changes.
+ */
 struct stz_stanza *
-stz_hash_add(struct stz_doc *doc, struct stz_stanza *st, int *nomem)
+stz_append(struct stz_doc *doc, struct stz_stanza *st, int *nomem)
 {
 	struct stz_slot *slot;
 
@@ -209,6 +212,14 @@ stz_hash_add(struct stz_doc *doc, struct stz_stanza *st, int *nomem)
 		return slot->st;
 	*slot = (struct stz_slot){ st->hash, st };
 	doc->nused++;
+	st->next = NULL;
+	st->prev = doc->last;
+	if (doc->last)
+		doc->last->next = st;
+	else
+		doc->first = st;
+	doc->last = st;
+	doc->count++;
 	return NULL;
 }
 
@@ -574,7 +585,7 @@ add_stanza(struct stz_doc *doc, char *name, unsigned lineno,
 	st->name = name;
 	st->lineno = lineno;
 	st->last = &st->head;
-	if ((old = stz_hash_add(doc, st, &nomem)) != NULL) {
+	if ((old = stz_append(doc, st, &nomem)) != NULL) {
 		stz_lerr(doc, lineno, err, "duplicate stanza \"%s\" (first at "
 			 "line %u)", name, old->lineno);
 		return NULL;
@@ -583,13 +594,6 @@ add_stanza(struct stz_doc *doc, char *name, unsigned lineno,
 		tp_err_set(err, "%s: out of memory", doc->path);
 		return NULL;
 	}
-	st->prev = doc->last;
-	if (doc->last)
-		doc->last->next = st;
-	else
-		doc->first = st;
-	doc->last = st;
-	doc->count++;
 	return st;
 }
 

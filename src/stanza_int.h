@@ -44,8 +44,8 @@ int stz_parse_into(struct stz_doc *doc, char *buf, size_t len,
 		   struct tp_err *err);
 const char *stz_bad_text(const char *s, size_t len, bool escapable,
 			 char why[32]);
-struct stz_stanza *stz_hash_add(struct stz_doc *doc, struct stz_stanza *st,
-				 int *nomem);
+struct stz_stanza *stz_append(struct stz_doc *doc, struct stz_stanza *st,
+			       int *nomem);
 void stz_hash_del(struct stz_doc *doc, struct stz_stanza *st);
 
 static inline bool

@@ -228,15 +228,8 @@ stz_add_stanza(struct stz_doc *doc, const char *name, struct tp_err *err)
 	    link_after(doc, &st->head, blank) == -1)
 		goto nomem;
 	st->last = &st->head;
-	if (stz_hash_add(doc, st, &nomem) != NULL || nomem)
+	if (stz_append(doc, st, &nomem) != NULL || nomem)
 		goto nomem;	/* not a duplicate: stz_find said so above */
-	st->prev = doc->last;
-	if (doc->last)
-		doc->last->next = st;
-	else
-		doc->first = st;
-	doc->last = st;
-	doc->count++;
 	return st;
 nomem:
 	tp_err_set(err, "%s: out of memory", doc->path);
