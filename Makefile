@@ -28,7 +28,7 @@ endif
 # Debian 12 packages: build, libraries, test tools, man page lint, fuzzing.
 DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
-	python3-pexpect mandoc clang libclang-rt-14-dev auditd
+	python3-pexpect mandoc clang libclang-rt-14-dev auditd acl
 
 # Libraries every program links through libtpath (lazy: after make deps).
 PKG_LIBS  = pam ncurses audit libcrypto libacl

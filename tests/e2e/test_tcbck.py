@@ -437,3 +437,43 @@ def test_a_link_listed_twice_is_refused(confdir, tree):
               f"links={tree}/bin/alias,{tree}/bin/alias")
     assert r.returncode == 2
     assert f'links: "{tree}/bin/alias" is listed twice' in r.stderr
+
+
+def test_acl_checked_and_fixed(confdir, tree, testuser):
+    prog = tree / "bin" / "prog"
+    acl = f"u::rwx,u:{testuser.pw_name}:r-x,g::r-x,m::r-x,o::r-x"
+    subprocess.run(["setfacl", "-m", f"u:{testuser.pw_name}:r-x", str(prog)],
+                   check=True)
+    r = tcbck(confdir, "-a", str(prog), f"acl={acl}",
+              f"links={tree}/bin/alias")
+    assert r.returncode == 0, r.stderr
+    assert tcbck(confdir, "-n", "ALL").returncode == 0
+    subprocess.run(["setfacl", "-m", f"u:{testuser.pw_name}:rwx", str(prog)],
+                   check=True)
+    r = tcbck(confdir, "-n", "ALL")
+    assert r.returncode == 1
+    # the group bits of the mode are the ACL's mask: both differ now
+    assert lines(r) == [
+        f"{prog}: mode is 0775, should be 0755",
+        f"{prog}: acl is u::rwx,u:{testuser.pw_name}:rwx,g::r-x,m::rwx,"
+        f"o::r-x, should be {acl}"]
+    assert tcbck(confdir, "-y", "ALL").returncode == 0
+    out = subprocess.run(["getfacl", "-cp", str(prog)], capture_output=True,
+                         text=True, check=True).stdout
+    assert f"user:{testuser.pw_name}:r-x" in out
+
+
+def test_l_registers_devices_only(confdir, scratch):
+    dev = scratch / "null"
+    os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    os.chmod(dev, 0o666)                 # past the umask
+    assert tcbck(confdir, "-l", str(dev)).returncode == 0
+    assert f"{dev}:\n\ttype = CHAR_DEV\n" in (confdir / "sysck.cfg").read_text()
+    assert tcbck(confdir, "-n", str(dev)).returncode == 0
+    os.chmod(dev, 0o600)
+    r = tcbck(confdir, "-n", str(dev))
+    assert lines(r) == [f"{dev}: mode is 0600, should be 0666"]
+    plain = scratch / "plain"
+    plain.write_text("x")
+    r = tcbck(confdir, "-l", str(plain))
+    assert r.returncode == 2 and "not a device file" in r.stderr
