@@ -51,15 +51,20 @@ SAN :=
 HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 endif
 # -fPIC: the core is linked into PIE programs and into pam_tpath.so.
-ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -Isrc $(HARDEN_CPPFLAGS) $(CPPFLAGS)
+ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' \
+	-DSBINDIR='"$(SBINDIR)"' -Isrc -Itsh $(HARDEN_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(CFLAGS) $(WARN) -fstack-protector-strong -fPIC $(SAN) $(PKG_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
 # Programs: their own sources; the core library is every other src/*.c.
 TCBCK_SRCS := src/tcbck.c src/tcbck_check.c
+# tsh: tsh/main.c and the rest of tsh/*.c (libtsh, linked by its tests too).
+TSH_MAIN := tsh/main.c
+TSH_LIB_SRCS := $(filter-out $(TSH_MAIN),$(wildcard tsh/*.c))
+TSH_LIB  := $(B)/libtsh.a
 CHTCB_SRCS := src/chtcb.c
 PROG_SRCS := $(TCBCK_SRCS) $(CHTCB_SRCS)
-PROGS    := $(B)/tcbck $(B)/chtcb
+PROGS    := $(B)/tcbck $(B)/chtcb $(if $(wildcard $(TSH_MAIN)),$(B)/tsh)
 LIB_SRCS := $(filter-out $(PROG_SRCS),$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB      := $(B)/libtpath.a
@@ -93,8 +98,15 @@ $(B)/tcbck: $(TCBCK_SRCS:%.c=$(B)/%.o) $(LIB)
 $(B)/chtcb: $(CHTCB_SRCS:%.c=$(B)/%.o) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
 
-$(B)/tests/%: $(B)/tests/%.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(CMOCKA_LDLIBS) $(PKG_LDLIBS) -lpthread
+$(TSH_LIB): $(TSH_LIB_SRCS:%.c=$(B)/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/tsh: $(B)/tsh/main.o $(TSH_LIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
+
+$(B)/tests/%: $(B)/tests/%.o $(TSH_LIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSH_LIB) $(LIB) $(CMOCKA_LDLIBS) $(PKG_LDLIBS) -lpthread
 
 # The build lints every man page.
 $(B)/man.lint: $(MANPAGES)
@@ -140,10 +152,11 @@ install: all
 
 # libFuzzer targets: the core rebuilt with clang and the fuzzer runtime.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-D_GNU_SOURCE -Isrc
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h)
+	-D_GNU_SOURCE -Isrc -Itsh
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(TSH_LIB_SRCS) $(wildcard src/*.h tsh/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LDLIBS) -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(TSH_LIB_SRCS) \
+		$(PKG_LDLIBS) -lpthread
 
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \

@@ -28,6 +28,7 @@
 #include <linux/magic.h>
 
 #include "audit.h"
+#include "exec.h"
 #include "tcbck.h"
 #include "verify.h"
 
@@ -416,37 +417,27 @@ check_links(struct tcbck *t, const struct tcb_entry *e, int fd,
 
 /*
  * The entry's checking program: PROGRAM -n|-y|-p|-t ARGS...  It runs as
- * root, so it must itself be a trusted entry (TCB flag) that verifies, and
- * the descriptor that was verified is the one executed (execveat), so it
- * cannot be swapped in between.  Its output goes to stderr: stdout may be
- * tcbck's JSON.
+ * root, so it must itself be a trusted program that verifies, executed
+ * through the descriptor verified (exec.c).  Its output goes to stderr:
+ * stdout may be tcbck's JSON.
  */
 static void
 run_program(struct tcbck *t, const struct tcb_entry *e, struct findings *out)
 {
-	const struct tcb_entry *pe = tcb_db_find(&t->db, e->program[0]);
-	char flag[3] = { '-', (char)t->mode, '\0' }, what[256];
+	char flag[3] = { '-', (char)t->mode, '\0' }, why[256];
 	char **argv = calloc(e->nprogram + 2, sizeof(char *));
-	struct tcb_report rep;
-	struct tp_err err;
-	int fd = -1, pipefd[2] = { -1, -1 }, status, child_errno = 0;
+	struct tp_prog prog;
+	int pipefd[2] = { -1, -1 }, status, child_errno = 0;
 	pid_t pid;
 
 	if (argv == NULL)
 		return;
-	if (pe == NULL || !(pe->mode & STZ_MODE_TCB)) {
-		finding_add(out, e->path, "program", true, "checking program %s "
-			    "is not a trusted program", e->program[0]);
-		goto out;
-	}
-	fd = open(pe->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 || tcb_verify_fd(pe, fd, &rep, &err) == -1 || rep.n) {
-		if (fd != -1 && rep.n)
-			tcb_mismatch_text(&rep.m[0], what, sizeof(what));
-		finding_add(out, e->path, "program", true, "checking program %s "
-			    "failed its own check: %s", pe->path, fd == -1 ?
-			    strerror(errno) : rep.n ? what : err.msg);
-		goto out;
+	if (tp_prog_open(&t->db, e->program[0], NULL, &prog, why,
+			 sizeof(why)) != TP_PROG_OK) {
+		finding_add(out, e->path, "program", true, "checking program %s: "
+			    "%s", e->program[0], why);
+		free(argv);
+		return;
 	}
 	argv[0] = e->program[0];
 	argv[1] = flag;
@@ -456,11 +447,8 @@ run_program(struct tcbck *t, const struct tcb_entry *e, struct findings *out)
 		goto out;
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		/* a script's interpreter reads it through /dev/fd: keep fd */
-		if (dup2(STDERR_FILENO, STDOUT_FILENO) == -1 ||
-		    fcntl(fd, F_SETFD, 0) == -1)
-			_exit(127);
-		execveat(fd, "", argv, environ, AT_EMPTY_PATH);
+		if (dup2(STDERR_FILENO, STDOUT_FILENO) != -1)
+			tp_prog_exec(&prog, argv, environ);
 		child_errno = errno;
 		(void)!write(pipefd[1], &child_errno, sizeof(child_errno));
 		_exit(127);
@@ -480,8 +468,7 @@ out:
 	for (int i = 0; i < 2; i++)
 		if (pipefd[i] != -1)
 			close(pipefd[i]);
-	if (fd != -1)
-		close(fd);
+	tp_prog_close(&prog);
 	free(argv);
 }
 

@@ -410,10 +410,15 @@ def test_checking_programs_must_be_trusted(confdir, tree):
     checker.chmod(0o755)
     prog = register(confdir, tree, f"program={checker},extra,0")
     r = tcbck(confdir, "-n", "ALL")
-    assert lines(r) == [f"{prog}: checking program {checker} is not a "
+    assert lines(r) == [f"{prog}: checking program {checker}: not a "
                         "trusted program"]
     assert tcbck(confdir, "-a", str(checker), "mode=TCB,755",
                  "type", "owner").returncode == 0
+    r = tcbck(confdir, "-n", prog)      # a script: its interpreter too
+    assert lines(r) == [f"{prog}: checking program {checker}: interpreter "
+                        "/bin/sh: not a trusted program"]
+    assert tcbck(confdir, "-a", os.path.realpath("/bin/sh"),
+                 "mode=TCB,755").returncode == 0
     r = tcbck(confdir, "--json", "-n", "ALL")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["problems"] == 0   # stdout is only JSON
@@ -427,8 +432,7 @@ def test_checking_programs_must_be_trusted(confdir, tree):
     with open(checker, "a") as f:
         f.write("# changed\n")
     r = tcbck(confdir, "-n", prog)
-    assert f"checking program {checker} failed its own check: size is" \
-        in r.stderr
+    assert f"checking program {checker}: size is" in r.stderr
 
 
 def test_a_link_listed_twice_is_refused(confdir, tree):

@@ -1,0 +1,250 @@
+/*
+ * exec.c - run only trusted programs.
+ *
+ * Defends against a program swapped or changed between check and use, and
+ * against running anything the database does not vouch for:
+ *  - the program is opened once (O_PATH, then reopened readable through
+ *    /proc/self/fd, the same inode; a device or FIFO is never opened);
+ *  - its entry is found by the canonical path of the file that was opened,
+ *    not of the name typed, so a symlinked directory cannot alias it;
+ *  - it must carry the TCB flag and a recorded hash, and verify;
+ *  - the verified descriptor itself is executed (execveat AT_EMPTY_PATH);
+ *  - a script's #! interpreter must be trusted and verify too, and the
+ *    script reaches it as /dev/fd/N, the verified descriptor.
+ * Relative and empty PATH elements are skipped: a command is never found
+ * in the current directory by accident.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "verify.h"
+
+static void
+prog_init(struct tp_prog *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fd = p->interp_fd = -1;
+}
+
+void
+tp_prog_close(struct tp_prog *p)
+{
+	if (p->fd != -1)
+		close(p->fd);
+	if (p->interp_fd != -1)
+		close(p->interp_fd);
+	free(p->interp_arg);
+	prog_init(p);
+}
+
+/* A readable descriptor of the regular file at path, or -1 with errno. */
+static int
+open_regular(const char *path)
+{
+	char proc[64];
+	struct stat sb;
+	int pfd, fd;
+
+	if ((pfd = open(path, O_PATH | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(pfd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(pfd);
+		errno = S_ISDIR(sb.st_mode) ? EISDIR : EACCES;
+		return -1;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	close(pfd);
+	return fd;
+}
+
+/* Is fd, found by the name of what it is, a trusted program that verifies? */
+static enum tp_prog_status
+check(const struct tcb_db *db, int fd, char *path, char *why, size_t whylen)
+{
+	const struct tcb_entry *e;
+	struct tcb_report rep;
+	struct tp_err err;
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if ((n = readlink(proc, path, PATH_MAX - 1)) == -1) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return TP_PROG_ERROR;
+	}
+	path[n] = '\0';
+	e = tcb_db_find(db, path);
+	if (e == NULL || !(e->mode & STZ_MODE_TCB)) {
+		snprintf(why, whylen, "not a trusted program");
+		return TP_PROG_UNTRUSTED;
+	}
+	if (!(e->have & TCB_HAS_HASH) || e->size_volatile) {
+		/* nothing pins its content: it cannot be vouched for */
+		snprintf(why, whylen, "not a trusted program (no hash recorded)");
+		return TP_PROG_UNTRUSTED;
+	}
+	if (tcb_verify_fd(e, fd, &rep, &err) == -1) {
+		snprintf(why, whylen, "%s", err.msg);
+		return TP_PROG_ERROR;
+	}
+	if (rep.n) {
+		tcb_mismatch_text(&rep.m[0], why, whylen);
+		return TP_PROG_MISMATCH;
+	}
+	return TP_PROG_OK;
+}
+
+/*
+ * "#!/path/interp [arg]\n" at the start of fd: the interpreter and its one
+ * argument, as the kernel reads them.  0: not a script; -1: a bad #! line.
+ */
+static int
+shebang(int fd, char *interp, char **arg)
+{
+	char head[PATH_MAX + 64], *p, *end, *nl;
+	ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
+
+	if (n < 2 || head[0] != '#' || head[1] != '!')
+		return 0;
+	head[n] = '\0';
+	if ((nl = memchr(head, '\n', (size_t)n)) == NULL)
+		return -1;
+	*nl = '\0';
+	for (p = head + 2; *p == ' ' || *p == '\t'; p++)
+		;
+	for (end = p; *end && *end != ' ' && *end != '\t'; end++)
+		;
+	if (*p != '/' || (size_t)(end - p) >= PATH_MAX)
+		return -1;
+	memcpy(interp, p, (size_t)(end - p));
+	interp[end - p] = '\0';
+	for (p = end; *p == ' ' || *p == '\t'; p++)
+		;
+	for (end = p + strlen(p); end > p && (end[-1] == ' ' ||
+					      end[-1] == '\t'); end--)
+		;
+	*arg = end > p ? strndup(p, (size_t)(end - p)) : NULL;
+	return 1;
+}
+
+/* The file for name: as given with a slash, else on pathlist. */
+static int
+find(const char *name, const char *pathlist)
+{
+	const char *dir, *colon;
+	char buf[PATH_MAX];
+	int fd, saved = ENOENT;
+
+	if (strchr(name, '/'))
+		return open_regular(name);
+	for (dir = pathlist ? pathlist : ""; *dir; dir = colon + 1) {
+		size_t len;
+
+		colon = strchrnul(dir, ':');
+		len = (size_t)(colon - dir);
+		if (len && *dir == '/' &&
+		    (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)len,
+				     dir, name) < sizeof(buf)) {
+			if ((fd = open_regular(buf)) != -1)
+				return fd;
+			if (errno != ENOENT && errno != ENOTDIR &&
+			    errno != EISDIR)
+				saved = errno;
+		}
+		if (*colon == '\0')
+			break;
+	}
+	errno = saved;
+	return -1;
+}
+
+enum tp_prog_status
+tp_prog_open(const struct tcb_db *db, const char *name, const char *pathlist,
+	     struct tp_prog *p, char *why, size_t whylen)
+{
+	enum tp_prog_status st;
+	char ibuf[PATH_MAX], iwhy[192];
+	int script, ifd;
+
+	prog_init(p);
+	if (*name == '\0' || (p->fd = find(name, pathlist)) == -1) {
+		bool missing = *name == '\0' || errno == ENOENT ||
+			       errno == ENOTDIR;
+
+		snprintf(why, whylen, "%s", missing ? "not found" :
+			 strerror(errno));
+		return missing ? TP_PROG_NOT_FOUND : TP_PROG_ERROR;
+	}
+	if ((st = check(db, p->fd, p->path, why, whylen)) != TP_PROG_OK)
+		goto fail;
+	script = shebang(p->fd, p->interp, &p->interp_arg);
+	if (script == -1) {
+		snprintf(why, whylen, "a #! line this shell cannot read");
+		st = TP_PROG_MISMATCH;
+		goto fail;
+	}
+	if (script == 0)
+		return TP_PROG_OK;
+	/* a script: its interpreter is a program like any other */
+	if ((ifd = open_regular(p->interp)) == -1) {
+		snprintf(why, whylen, "interpreter %s: %s", p->interp,
+			 strerror(errno));
+		st = TP_PROG_NOT_FOUND;
+		goto fail;
+	}
+	p->interp_fd = ifd;
+	st = check(db, ifd, ibuf, iwhy, sizeof(iwhy));
+	if (st == TP_PROG_OK) {
+		char *iarg = NULL;
+
+		if (shebang(ifd, ibuf, &iarg) != 0) {
+			snprintf(iwhy, sizeof(iwhy), "is itself a script");
+			st = TP_PROG_UNTRUSTED;
+		}
+		free(iarg);
+	}
+	if (st != TP_PROG_OK) {
+		snprintf(why, whylen, "interpreter %s: %s", p->interp, iwhy);
+		goto fail;
+	}
+	return TP_PROG_OK;
+fail:
+	tp_prog_close(p);
+	return st;
+}
+
+int
+tp_prog_exec(struct tp_prog *p, char *const argv[], char *const envp[])
+{
+	char script[32];
+	const char **nargv;
+	size_t argc = 0, i = 0;
+
+	if (p->interp_fd == -1)
+		return execveat(p->fd, "", argv, envp, AT_EMPTY_PATH);
+	/* the script stays open across exec for the interpreter to read */
+	if (fcntl(p->fd, F_SETFD, 0) == -1)
+		return -1;
+	snprintf(script, sizeof(script), "/dev/fd/%d", p->fd);
+	while (argv[argc])
+		argc++;
+	if ((nargv = calloc(argc + 4, sizeof(*nargv))) == NULL)
+		return -1;
+	nargv[i++] = p->interp;
+	if (p->interp_arg)
+		nargv[i++] = p->interp_arg;
+	nargv[i++] = script;
+	for (size_t a = 1; a < argc; a++)
+		nargv[i++] = argv[a];
+	execveat(p->interp_fd, "", (char *const *)nargv, envp, AT_EMPTY_PATH);
+	free(nargv);
+	return -1;
+}

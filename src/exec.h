@@ -1,0 +1,48 @@
+/*
+ * exec.h - run only trusted programs: find the program, open it once,
+ * verify that descriptor against its database entry, execute that same
+ * descriptor.
+ *
+ * Used by tsh for every command and by tcbck for checking programs.
+ */
+#ifndef TPATH_EXEC_H
+#define TPATH_EXEC_H
+
+#include <limits.h>
+
+#include "tcbdb.h"
+
+enum tp_prog_status {
+	TP_PROG_OK = 0,
+	TP_PROG_NOT_FOUND,	/* nothing of that name on the path */
+	TP_PROG_UNTRUSTED,	/* not in the database, or no TCB flag */
+	TP_PROG_MISMATCH,	/* in the database, but it does not verify */
+	TP_PROG_ERROR,		/* could not be examined */
+};
+
+struct tp_prog {
+	int fd;			/* the verified program, readable, cloexec */
+	int interp_fd;		/* a script's verified interpreter, or -1 */
+	char *interp_arg;	/* the one argument after "#!interp", or NULL */
+	char path[PATH_MAX];	/* what was verified: the canonical path */
+	char interp[PATH_MAX];
+};
+
+/*
+ * Find name: as given when it contains a slash, else in each directory of
+ * pathlist (colon-separated).  On anything but TP_PROG_OK, why says what
+ * (the first mismatch, "not a trusted program", ...); for a script the
+ * interpreter must be trusted and verify too.
+ */
+enum tp_prog_status tp_prog_open(const struct tcb_db *db, const char *name,
+				 const char *pathlist, struct tp_prog *p,
+				 char *why, size_t whylen);
+/*
+ * Execute the verified program (in a child: it returns only on failure,
+ * with errno set).  A script is handed to its interpreter as /dev/fd/N,
+ * the verified descriptor, so its path is never looked up again.
+ */
+int tp_prog_exec(struct tp_prog *p, char *const argv[], char *const envp[]);
+void tp_prog_close(struct tp_prog *p);
+
+#endif
