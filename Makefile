@@ -66,7 +66,7 @@ CHTCB_SRCS := src/chtcb.c
 PROG_SRCS := $(TCBCK_SRCS) $(CHTCB_SRCS)
 PROGS    := $(B)/tcbck $(B)/chtcb $(if $(wildcard $(TSH_MAIN)),$(B)/tsh)
 LIB_SRCS := $(filter-out $(PROG_SRCS),$(wildcard src/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB      := $(B)/libtpath.a
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -84,7 +84,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
 all: $(LIB) $(PROGS) $(B)/man.lint
 
-$(B)/%.o: %.c
+$(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -92,20 +92,20 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/tcbck: $(TCBCK_SRCS:%.c=$(B)/%.o) $(LIB)
+$(B)/tcbck: $(TCBCK_SRCS:%.c=$(B)/obj/%.o) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
 
-$(B)/chtcb: $(CHTCB_SRCS:%.c=$(B)/%.o) $(LIB)
+$(B)/chtcb: $(CHTCB_SRCS:%.c=$(B)/obj/%.o) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
 
-$(TSH_LIB): $(TSH_LIB_SRCS:%.c=$(B)/%.o)
+$(TSH_LIB): $(TSH_LIB_SRCS:%.c=$(B)/obj/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/tsh: $(B)/tsh/main.o $(TSH_LIB) $(LIB)
+$(B)/tsh: $(B)/obj/tsh/main.o $(TSH_LIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
 
-$(B)/tests/%: $(B)/tests/%.o $(TSH_LIB) $(LIB)
+$(B)/tests/%: $(B)/obj/tests/%.o $(TSH_LIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSH_LIB) $(LIB) $(CMOCKA_LDLIBS) $(PKG_LDLIBS) -lpthread
 
 # The build lints every man page.
@@ -149,6 +149,15 @@ install: all
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	$(if $(filter %.1,$(MANPAGES)),install -m 0644 $(filter %.1,$(MANPAGES)) \
+		$(DESTDIR)$(MANDIR)/man1/)
+	@# configuration: installed once, never over an administrator's copy
+	@for f in conf/tsh_profile; do \
+		t=$(DESTDIR)$(CONFDIR)/$${f##*/}; \
+		if [ -e "$$t" ]; then echo "install: keeping $$t"; \
+		else install -m 0644 $$f "$$t"; fi; \
+	done
 
 # libFuzzer targets: the core rebuilt with clang and the fuzzer runtime.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

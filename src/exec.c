@@ -217,7 +217,10 @@ tp_prog_open(const struct tcb_db *db, const char *name, const char *pathlist,
 	}
 	return TP_PROG_OK;
 fail:
+	/* the path stays: what was refused is worth recording */
+	memcpy(ibuf, p->path, sizeof(ibuf));
 	tp_prog_close(p);
+	memcpy(p->path, ibuf, sizeof(p->path));
 	return st;
 }
 

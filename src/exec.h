@@ -24,7 +24,8 @@ struct tp_prog {
 	int fd;			/* the verified program, readable, cloexec */
 	int interp_fd;		/* a script's verified interpreter, or -1 */
 	char *interp_arg;	/* the one argument after "#!interp", or NULL */
-	char path[PATH_MAX];	/* what was verified: the canonical path */
+	char path[PATH_MAX];	/* what was verified (or refused, when it
+				   was found): the canonical path */
 	char interp[PATH_MAX];
 };
 

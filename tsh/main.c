@@ -1,0 +1,183 @@
+/*
+ * tsh - the trusted shell: runs only programs the trusted-file database
+ * marks trusted, each verified as it starts.  See tsh(1).
+ *
+ *   tsh [-C dir] [-c command | file]
+ *
+ * Exit: the last command's status; 2 for a syntax error or bad usage; 126
+ * for a program refused; 127 for one not found.
+ */
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "audit.h"
+#include "shell.h"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: tsh [-C dir] [-c command | file]\n");
+	exit(2);
+}
+
+/*
+ * TPATH_CONTROL_FD names the socket tgetty hands a tsh it starts on the
+ * trusted path.  It is kept close-on-exec, never passed on, and taken only
+ * if it is a socket: anything else means tsh is not on the trusted path.
+ */
+static int
+control_fd(void)
+{
+	const char *s = getenv("TPATH_CONTROL_FD");
+	unsigned long long fd;
+	struct stat sb;
+
+	unsetenv("TPATH_CONTROL_FD");
+	if (s == NULL || stz_parse_uint(s, 3, 1023, &fd) == -1 ||
+	    fstat((int)fd, &sb) == -1 || !S_ISSOCK(sb.st_mode) ||
+	    fcntl((int)fd, F_SETFD, FD_CLOEXEC) == -1)
+		return -1;
+	return (int)fd;
+}
+
+static int
+read_file(const char *file, char **text, size_t *len)
+{
+	FILE *f = fopen(file, "re");
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	if ((*text = malloc(TSH_MAX_INPUT + 1)) == NULL) {
+		fclose(f);
+		return -1;
+	}
+	n = fread(*text, 1, TSH_MAX_INPUT + 1, f);
+	fclose(f);
+	if (n > TSH_MAX_INPUT) {
+		free(*text);
+		errno = EFBIG;
+		return -1;
+	}
+	*len = n;
+	return 0;
+}
+
+/* Read lines; a line that ends inside a quote or after | asks for more. */
+static void
+interactive(struct shell *sh)
+{
+	bool tty = isatty(STDIN_FILENO);
+	char *line = NULL, *buf = NULL;
+	size_t cap = 0, blen = 0;
+	struct tsh_perr perr = { 0, 0, "unexpected end of input" };
+	ssize_t n;
+
+	if (tty) {
+		sh->have_tio = tcgetattr(STDIN_FILENO, &sh->tio) == 0;
+		signal(SIGINT, SIG_IGN);	/* Ctrl-C is for the program */
+		signal(SIGQUIT, SIG_IGN);
+	}
+	for (;;) {
+		struct tsh_list *l = NULL;
+		char *nb;
+
+		if (tty) {
+			fputs(blen ? "> " : geteuid() == 0 ? "tsh# " : "tsh$ ",
+			      stderr);
+			fflush(stderr);
+		}
+		if ((n = getline(&line, &cap, stdin)) == -1)
+			break;
+		if (blen + (size_t)n > TSH_MAX_INPUT ||
+		    (nb = realloc(buf, blen + (size_t)n + 1)) == NULL) {
+			fprintf(stderr, "tsh: line too long\n");
+			blen = 0;
+			continue;
+		}
+		buf = nb;
+		memcpy(buf + blen, line, (size_t)n);
+		blen += (size_t)n;
+		switch (tsh_parse(buf, blen, &l, &perr)) {
+		case TSH_PARSE_MORE:
+			continue;
+		case TSH_PARSE_OK:
+			sh_run_list(sh, l);
+			tsh_list_free(l);
+			break;
+		default:
+			fprintf(stderr, "tsh: syntax error at %u:%u: %s\n",
+				perr.line, perr.col, perr.msg);
+			sh->status = 2;
+		}
+		blen = 0;
+		if (sh->exiting)
+			break;
+	}
+	if (blen && !sh->exiting) {	/* input ended with a line open */
+		fprintf(stderr, "tsh: syntax error: %s\n", perr.msg);
+		sh->status = 2;
+	}
+	free(line);
+	free(buf);
+}
+
+int
+main(int argc, char **argv)
+{
+	extern char **environ;
+	struct shell sh;
+	const char *cmd = NULL;
+	char *text;
+	size_t len;
+	ssize_t n;
+	int c;
+
+	memset(&sh, 0, sizeof(sh));
+	sh.confdir = SYSCONFDIR;
+	while ((c = getopt(argc, argv, "+C:c:h")) != -1) {
+		switch (c) {
+		case 'C':
+			sh.confdir = optarg;
+			break;
+		case 'c':
+			cmd = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind > (cmd ? 0 : 1))
+		usage();
+	tp_audit_set_program("tsh");
+	sh.control_fd = control_fd();
+	if ((n = readlink("/proc/self/exe", sh.self, sizeof(sh.self) - 1)) > 0)
+		sh.self[n] = '\0';
+	sh_import_env(&sh, environ);
+	sh_load_config(&sh);
+	if (!sh.trusted_ok)
+		fprintf(stderr, "tsh: %s\ntsh: no program will run; built-ins "
+			"such as logout still work\n", sh.why);
+	if (cmd) {
+		sh_run(&sh, cmd, strlen(cmd), "-c");
+	} else if (optind < argc) {
+		if (read_file(argv[optind], &text, &len) == -1)
+			err(127, "%s", argv[optind]);
+		sh_run(&sh, text, len, argv[optind]);
+		free(text);
+	} else {
+		interactive(&sh);
+	}
+	tcb_db_free(&sh.db);
+	sh_free_vars(&sh);
+	sh_free_aliases(&sh);
+	return sh.exiting ? sh.exit_status : sh.status;
+}

@@ -1,0 +1,334 @@
+/*
+ * run.c - run parsed lines: lists, pipelines, redirections, programs.
+ *
+ * Defends against running anything the database does not vouch for, even
+ * in part: every program of a pipeline is found and verified (exec.c)
+ * before any of them starts, and if one fails none runs.  Children get the
+ * environment built in vars.c and default signal handling; the terminal's
+ * modes are put back after each command.  Records: every program run and
+ * every one refused (AUDIT_USER_CMD).  A refused name that matched no file
+ * is not recorded: it may be a password typed at the wrong prompt.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "exec.h"
+#include "shell.h"
+
+struct job {
+	char **argv;
+	size_t argc;
+	char **files;		/* one per redirection (NULL for 2>&1) */
+	sh_builtin_fn builtin;
+	struct tp_prog prog;
+	bool have_prog;
+};
+
+static void
+job_free(struct job *j, const struct tsh_cmd *c)
+{
+	sh_free_argv(j->argv);
+	for (size_t i = 0; j->files && i < c->nredirs; i++)
+		free(j->files[i]);
+	free(j->files);
+	if (j->have_prog)
+		tp_prog_close(&j->prog);
+}
+
+/* Open and install the redirections, left to right. */
+static int
+redirect(const struct tsh_cmd *c, char **files)
+{
+	for (size_t i = 0; i < c->nredirs; i++) {
+		const struct tsh_redir *r = &c->redirs[i];
+		int fd, to, flags;
+
+		if (r->kind == TSH_R_ERR_TO_OUT) {
+			if (dup2(STDOUT_FILENO, STDERR_FILENO) == -1)
+				return -1;
+			continue;
+		}
+		switch (r->kind) {
+		case TSH_R_IN: flags = O_RDONLY; to = 0; break;
+		case TSH_R_APPEND: flags = O_WRONLY | O_CREAT | O_APPEND; to = 1;
+			break;
+		case TSH_R_ERR: flags = O_WRONLY | O_CREAT | O_TRUNC; to = 2;
+			break;
+		default: flags = O_WRONLY | O_CREAT | O_TRUNC; to = 1; break;
+		}
+		if ((fd = open(files[i], flags | O_NOCTTY | O_CLOEXEC, 0666)) == -1) {
+			fprintf(stderr, "tsh: %s: %s\n", files[i], strerror(errno));
+			return -1;
+		}
+		if (dup2(fd, to) == -1) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/*
+ * The command's words, with an alias for the first one: only a single
+ * unquoted word can be an alias, and its value is simple words.
+ */
+static int
+expand_cmd(struct shell *sh, const struct tsh_cmd *c, struct job *j)
+{
+	const struct tsh_word *w = c->words;
+	struct tsh_list *al = NULL;
+	struct tsh_word *all = NULL;
+	struct tsh_perr perr;
+	const char *value;
+	size_t n = c->nwords;
+	int rc;
+
+	if (n && w[0].nsegs == 1 && w[0].segs[0].kind == TSH_LIT &&
+	    !w[0].segs[0].quoted &&
+	    (value = sh_alias_value(sh, w[0].segs[0].text)) != NULL) {
+		if (tsh_parse(value, strlen(value), &al, &perr) != TSH_PARSE_OK ||
+		    al->npipes != 1 || al->pipes[0].ncmds != 1 ||
+		    al->pipes[0].cmds[0].nredirs != 0) {
+			fprintf(stderr, "tsh: alias %s: not simple words\n",
+				w[0].segs[0].text);
+			tsh_list_free(al);
+			return -1;
+		}
+		const struct tsh_cmd *ac = &al->pipes[0].cmds[0];
+
+		if ((all = calloc(ac->nwords + n, sizeof(*all))) == NULL) {
+			tsh_list_free(al);
+			return -1;
+		}
+		memcpy(all, ac->words, ac->nwords * sizeof(*all));
+		memcpy(all + ac->nwords, w + 1, (n - 1) * sizeof(*all));
+		w = all;
+		n = ac->nwords + n - 1;
+	}
+	rc = sh_expand(sh, w, n, &j->argv, &j->argc);
+	free(all);
+	tsh_list_free(al);
+	if (rc == -1)
+		return -1;
+	if ((j->files = calloc(c->nredirs + 1, sizeof(char *))) == NULL)
+		return -1;
+	for (size_t i = 0; i < c->nredirs; i++)
+		if (c->redirs[i].kind != TSH_R_ERR_TO_OUT &&
+		    sh_expand_file(sh, &c->redirs[i].target, &j->files[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* Find and verify the program; print why not and return its status. */
+static int
+resolve(struct shell *sh, struct job *j)
+{
+	const char *name = j->argv[0];
+	char why[512];
+	enum tp_prog_status st;
+
+	if (!sh->trusted_ok) {
+		fprintf(stderr, "tsh: %s: no program runs: %s\n", name, sh->why);
+		return 126;
+	}
+	st = tp_prog_open(&sh->db, name, sh_getvar(sh, "PATH"), &j->prog,
+			  why, sizeof(why));
+	if (st == TP_PROG_OK) {
+		j->have_prog = true;
+		return 0;
+	}
+	switch (st) {
+	case TP_PROG_NOT_FOUND:
+		fprintf(stderr, "tsh: %s: not found\n", name);
+		tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse", "reason",
+			 "not-found", NULL);
+		return 127;
+	case TP_PROG_MISMATCH:
+		fprintf(stderr, "tsh: %s: integrity check failed: %s\n", name,
+			why);
+		tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse", "exe",
+			 j->prog.path, "reason", "integrity", "what", why, NULL);
+		return 126;
+	default:
+		fprintf(stderr, "tsh: %s: %s\n", name, why);
+		tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse", "exe",
+			 j->prog.path, "reason", st == TP_PROG_UNTRUSTED ?
+			 "untrusted" : "error", "what", why, NULL);
+		return 126;
+	}
+}
+
+/* A builtin or a bare redirection, in the shell itself. */
+static int
+run_here(struct shell *sh, const struct tsh_cmd *c, struct job *j)
+{
+	int saved[3], rc = 1;
+
+	fflush(NULL);
+	for (int i = 0; i < 3; i++)
+		saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10);
+	if (redirect(c, j->files) == 0)
+		rc = j->builtin ? j->builtin(sh, (int)j->argc, j->argv) : 0;
+	fflush(NULL);
+	for (int i = 0; i < 3; i++) {
+		if (saved[i] != -1) {
+			dup2(saved[i], i);
+			close(saved[i]);
+		}
+	}
+	return rc;
+}
+
+static void __attribute__((noreturn))
+child(struct shell *sh, const struct tsh_cmd *c, struct job *j, int in,
+      int out)
+{
+	char **env;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	if ((in != -1 && dup2(in, STDIN_FILENO) == -1) ||
+	    (out != -1 && dup2(out, STDOUT_FILENO) == -1) ||
+	    redirect(c, j->files) == -1)
+		_exit(1);
+	if (j->builtin) {
+		int rc = j->builtin(sh, (int)j->argc, j->argv);
+
+		fflush(NULL);
+		_exit(rc);
+	}
+	if (j->argc == 0)
+		_exit(0);
+	if ((env = sh_environ(sh)) != NULL)
+		tp_prog_exec(&j->prog, j->argv, env);
+	fprintf(stderr, "tsh: %s: cannot execute: %s\n", j->argv[0],
+		strerror(errno));
+	_exit(126);
+}
+
+static int
+wait_all(pid_t *pids, size_t n)
+{
+	int status = 0, st;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pids[i] <= 0)
+			continue;
+		while (waitpid(pids[i], &st, 0) == -1 && errno == EINTR)
+			;
+		if (i == n - 1)
+			status = WIFEXITED(st) ? WEXITSTATUS(st) :
+				 WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+	}
+	return status;
+}
+
+static int
+run_pipeline(struct shell *sh, const struct tsh_pipeline *pl)
+{
+	size_t n = pl->ncmds, i;
+	struct job *jobs = calloc(n, sizeof(*jobs));
+	pid_t *pids = calloc(n, sizeof(*pids));
+	int status = 0, in = -1, p[2];
+
+	if (jobs == NULL || pids == NULL) {
+		status = 1;
+		goto out;
+	}
+	/* all of it understood and verified, or none of it runs */
+	for (i = 0; i < n && status == 0; i++) {
+		if (expand_cmd(sh, &pl->cmds[i], &jobs[i]) == -1) {
+			status = 1;
+		} else if (jobs[i].argc &&
+			   !(jobs[i].builtin = sh_builtin(jobs[i].argv[0]))) {
+			status = resolve(sh, &jobs[i]);
+		}
+	}
+	if (status != 0)
+		goto out;
+	if (n == 1 && (jobs[0].builtin || jobs[0].argc == 0)) {
+		status = run_here(sh, &pl->cmds[0], &jobs[0]);
+		goto out;
+	}
+	fflush(NULL);
+	for (i = 0; i < n; i++) {
+		int out = -1;
+
+		p[0] = p[1] = -1;
+		if (i + 1 < n && pipe2(p, O_CLOEXEC) == -1) {
+			fprintf(stderr, "tsh: pipe: %s\n", strerror(errno));
+			break;
+		}
+		out = p[1];
+		if ((pids[i] = fork()) == 0)
+			child(sh, &pl->cmds[i], &jobs[i], in, out);
+		if (pids[i] == -1)
+			fprintf(stderr, "tsh: fork: %s\n", strerror(errno));
+		else if (jobs[i].have_prog)
+			tp_audit(TP_AUDIT_USER_CMD, true, "tsh-exec", "exe",
+				 jobs[i].prog.path, NULL);
+		if (in != -1)
+			close(in);
+		if (p[1] != -1)
+			close(p[1]);
+		in = p[0];
+	}
+	if (in != -1)
+		close(in);
+	status = wait_all(pids, n);
+	if (i < n)
+		status = 1;
+out:
+	for (i = 0; jobs && i < n; i++)
+		job_free(&jobs[i], &pl->cmds[i]);
+	free(jobs);
+	free(pids);
+	if (sh->have_tio)	/* whatever the program left, the shell's modes */
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &sh->tio);
+	return status;
+}
+
+int
+sh_run_list(struct shell *sh, const struct tsh_list *l)
+{
+	for (size_t i = 0; i < l->npipes && !sh->exiting; i++) {
+		if (i > 0 && ((l->ops[i - 1] == TSH_AND && sh->status != 0) ||
+			      (l->ops[i - 1] == TSH_OR && sh->status == 0)))
+			continue;
+		sh->status = run_pipeline(sh, &l->pipes[i]);
+	}
+	return sh->status;
+}
+
+/* Parse all of text, then run it: a syntax error anywhere runs nothing. */
+int
+sh_run(struct shell *sh, const char *text, size_t len, const char *src)
+{
+	struct tsh_list *l = NULL;
+	struct tsh_perr err;
+
+	switch (tsh_parse(text, len, &l, &err)) {
+	case TSH_PARSE_OK:
+		sh_run_list(sh, l);
+		tsh_list_free(l);
+		return sh->status;
+	case TSH_PARSE_MORE:	/* err says what was left open */
+		fprintf(stderr, "tsh: %s:%u:%u: syntax error: %s\n", src,
+			err.line, err.col, err.msg);
+		break;
+	default:
+		fprintf(stderr, "tsh: %s:%u:%u: syntax error: %s\n", src,
+			err.line, err.col, err.msg);
+	}
+	return sh->status = 2;
+}
