@@ -103,6 +103,9 @@ def test_symlinked_directory_finds_the_entry(tshconf, scratch):
     os.symlink(real, scratch / "bin")
     r = tsh(tshconf, "-c", f"{scratch}/bin/mytool && echo ran")
     assert (r.returncode, r.stdout) == (0, "ran\n"), r.stderr
+    if os.path.islink("/bin"):           # merged /usr: /bin -> /usr/bin
+        r = tsh(tshconf, "-c", "/bin/echo via-bin")
+        assert (r.returncode, r.stdout) == (0, "via-bin\n"), r.stderr
 
 
 def test_swapped_file_never_runs(tshconf, scratch):
