@@ -11,6 +11,7 @@
 
 PREFIX     ?= /usr/local
 SYSCONFDIR ?= /etc
+BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 CONFDIR    := $(SYSCONFDIR)/tpath
@@ -51,8 +52,8 @@ SAN :=
 HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 endif
 # -fPIC: the core is linked into PIE programs and into pam_tpath.so.
-ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' \
-	-DSBINDIR='"$(SBINDIR)"' -Isrc -Itsh $(HARDEN_CPPFLAGS) $(CPPFLAGS)
+ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -Isrc -Itsh \
+	$(HARDEN_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(CFLAGS) $(WARN) -fstack-protector-strong -fPIC $(SAN) $(PKG_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
@@ -144,9 +145,10 @@ deps:
 	fi
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR)
-	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR)
+	install -m 0755 $(filter-out %/tsh,$(PROGS)) $(DESTDIR)$(SBINDIR)/
+	$(if $(filter %/tsh,$(PROGS)),install -m 0755 $(B)/tsh $(DESTDIR)$(BINDIR)/)
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(MANDIR)/man1

@@ -54,7 +54,11 @@ open_regular(const char *path)
 
 	if ((pfd = open(path, O_PATH | O_CLOEXEC)) == -1)
 		return -1;
-	if (fstat(pfd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+	if (fstat(pfd, &sb) == -1) {
+		close(pfd);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
 		close(pfd);
 		errno = S_ISDIR(sb.st_mode) ? EISDIR : EACCES;
 		return -1;
@@ -88,7 +92,8 @@ check(const struct tcb_db *db, int fd, char *path, char *why, size_t whylen)
 	}
 	if (!(e->have & TCB_HAS_HASH) || e->size_volatile) {
 		/* nothing pins its content: it cannot be vouched for */
-		snprintf(why, whylen, "not a trusted program (no hash recorded)");
+		snprintf(why, whylen, "not a trusted program (its content is "
+			 "not recorded: no hash, or size VOLATILE)");
 		return TP_PROG_UNTRUSTED;
 	}
 	if (tcb_verify_fd(e, fd, &rep, &err) == -1) {
@@ -175,6 +180,12 @@ tp_prog_open(const struct tcb_db *db, const char *name, const char *pathlist,
 	int script, ifd;
 
 	prog_init(p);
+	if (access("/proc/self/fd", X_OK) == -1) {
+		/* every program is reopened and named through it */
+		snprintf(why, whylen, "/proc is not mounted: nothing can be "
+			 "verified");
+		return TP_PROG_ERROR;
+	}
 	if (*name == '\0' || (p->fd = find(name, pathlist)) == -1) {
 		bool missing = *name == '\0' || errno == ENOENT ||
 			       errno == ENOTDIR;
@@ -187,8 +198,9 @@ tp_prog_open(const struct tcb_db *db, const char *name, const char *pathlist,
 		goto fail;
 	script = shebang(p->fd, p->interp, &p->interp_arg);
 	if (script == -1) {
-		snprintf(why, whylen, "a #! line this shell cannot read");
-		st = TP_PROG_MISMATCH;
+		snprintf(why, whylen, "a #! line that cannot be read (it must "
+			 "name an absolute path, on one line)");
+		st = TP_PROG_ERROR;
 		goto fail;
 	}
 	if (script == 0)
@@ -197,7 +209,7 @@ tp_prog_open(const struct tcb_db *db, const char *name, const char *pathlist,
 	if ((ifd = open_regular(p->interp)) == -1) {
 		snprintf(why, whylen, "interpreter %s: %s", p->interp,
 			 strerror(errno));
-		st = TP_PROG_NOT_FOUND;
+		st = TP_PROG_ERROR;	/* the script was found: say why not */
 		goto fail;
 	}
 	p->interp_fd = ifd;

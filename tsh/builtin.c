@@ -129,6 +129,10 @@ b_exit(struct shell *sh, int argc, char **argv)
 {
 	unsigned long long v = (unsigned long long)sh->status;
 
+	if (argc > 2) {
+		fprintf(stderr, "tsh: %s: too many arguments\n", argv[0]);
+		return 2;
+	}
 	if (argc > 1 && stz_parse_uint(argv[1], 0, 255, &v) == -1) {
 		fprintf(stderr, "tsh: %s: expected a number from 0 to 255\n",
 			argv[0]);
@@ -180,9 +184,15 @@ b_su(struct shell *sh, int argc, char **argv)
 		fprintf(stderr, "tsh: su: no program runs: %s\n", sh->why);
 		return 126;
 	}
+	if (sh->self[0] != '/') {
+		fprintf(stderr, "tsh: su: cannot name this tsh for su\n");
+		return 126;
+	}
 	if (tp_prog_open(&sh->db, "su", sh_getvar(sh, "PATH"), &prog, why,
 			 sizeof(why)) != TP_PROG_OK) {
 		fprintf(stderr, "tsh: su: %s\n", why);
+		tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse", "exe",
+			 prog.path[0] ? prog.path : "su", "what", why, NULL);
 		return 126;
 	}
 	/* su -s TSH [-] [USER]: options come before "-" for util-linux su */
@@ -195,8 +205,7 @@ b_su(struct shell *sh, int argc, char **argv)
 	tp_audit(TP_AUDIT_USER_CMD, true, "tsh-exec", "exe", prog.path, NULL);
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
+		sh_child_signals();
 		if ((env = sh_environ(sh)) != NULL)
 			tp_prog_exec(&prog, args, env);
 		_exit(126);
@@ -226,7 +235,7 @@ b_trusted(struct shell *sh, int argc, char **argv)
 	(void)argc, (void)argv;
 	if (!sh->trusted_ok) {
 		fprintf(stderr, "tsh: trusted: no program runs: %s\n", sh->why);
-		return 1;
+		return 126;
 	}
 	for (dir = path ? path : ""; *dir; dir = *colon ? colon + 1 : colon) {
 		struct dirent *de;
@@ -250,7 +259,9 @@ b_trusted(struct shell *sh, int argc, char **argv)
 				continue;
 			e = tcb_db_find(&sh->db, real);
 			free(real);
-			if (e == NULL || !(e->mode & STZ_MODE_TCB))
+			/* what tsh would run: flagged, with its content pinned */
+			if (e == NULL || !(e->mode & STZ_MODE_TCB) ||
+			    !(e->have & TCB_HAS_HASH) || e->size_volatile)
 				continue;
 			if (n == cap) {
 				char **nn = realloc(names, (cap = cap ? cap * 2 :

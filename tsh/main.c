@@ -71,7 +71,20 @@ read_file(const char *file, char **text, size_t *len)
 	return 0;
 }
 
-/* Read lines; a line that ends inside a quote or after | asks for more. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/*
+ * Read lines; a line that ends inside a quote or after | asks for more.
+ * On a terminal, Ctrl-C drops the line being typed (tsh itself goes on;
+ * a running program gets the signal, as handlers do not survive exec).
+ */
 static void
 interactive(struct shell *sh)
 {
@@ -82,9 +95,13 @@ interactive(struct shell *sh)
 	ssize_t n;
 
 	if (tty) {
-		sh->have_tio = tcgetattr(STDIN_FILENO, &sh->tio) == 0;
-		signal(SIGINT, SIG_IGN);	/* Ctrl-C is for the program */
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sigint;	/* no SA_RESTART: stop getline */
+		sigaction(SIGINT, &sa, NULL);
 		signal(SIGQUIT, SIG_IGN);
+		sh->have_tio = tcgetattr(STDIN_FILENO, &sh->tio) == 0;
 	}
 	for (;;) {
 		struct tsh_list *l = NULL;
@@ -95,8 +112,16 @@ interactive(struct shell *sh)
 			      stderr);
 			fflush(stderr);
 		}
-		if ((n = getline(&line, &cap, stdin)) == -1)
+		interrupted = 0;
+		if ((n = getline(&line, &cap, stdin)) == -1) {
+			if (interrupted) {	/* Ctrl-C: drop the line */
+				clearerr(stdin);
+				fputc('\n', stderr);
+				blen = 0;
+				continue;
+			}
 			break;
+		}
 		if (blen + (size_t)n > TSH_MAX_INPUT ||
 		    (nb = realloc(buf, blen + (size_t)n + 1)) == NULL) {
 			fprintf(stderr, "tsh: line too long\n");
@@ -114,8 +139,9 @@ interactive(struct shell *sh)
 			tsh_list_free(l);
 			break;
 		default:
-			fprintf(stderr, "tsh: syntax error at %u:%u: %s\n",
-				perr.line, perr.col, perr.msg);
+			fprintf(stderr, "tsh: %u:%u: %s%s\n", perr.line,
+				perr.col, strncmp(perr.msg, "syntax error", 12) ?
+				"syntax error: " : "", perr.msg);
 			sh->status = 2;
 		}
 		blen = 0;

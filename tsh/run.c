@@ -159,9 +159,13 @@ resolve(struct shell *sh, struct job *j)
 		return 126;
 	default:
 		fprintf(stderr, "tsh: %s: %s\n", name, why);
-		tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse", "exe",
-			 j->prog.path, "reason", st == TP_PROG_UNTRUSTED ?
-			 "untrusted" : "error", "what", why, NULL);
+		if (j->prog.path[0])	/* a file was found: name it */
+			tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse", "exe",
+				 j->prog.path, "reason", st == TP_PROG_UNTRUSTED ?
+				 "untrusted" : "error", "what", why, NULL);
+		else
+			tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse",
+				 "reason", "error", "what", why, NULL);
 		return 126;
 	}
 }
@@ -187,16 +191,24 @@ run_here(struct shell *sh, const struct tsh_cmd *c, struct job *j)
 	return rc;
 }
 
+/* A child runs with every signal as a program expects it. */
+void
+sh_child_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
+				    SIGTSTP, SIGTTIN, SIGTTOU };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+}
+
 static void __attribute__((noreturn))
 child(struct shell *sh, const struct tsh_cmd *c, struct job *j, int in,
       int out)
 {
 	char **env;
 
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
+	sh_child_signals();
 	if ((in != -1 && dup2(in, STDIN_FILENO) == -1) ||
 	    (out != -1 && dup2(out, STDOUT_FILENO) == -1) ||
 	    redirect(c, j->files) == -1)
@@ -322,13 +334,10 @@ sh_run(struct shell *sh, const char *text, size_t len, const char *src)
 		sh_run_list(sh, l);
 		tsh_list_free(l);
 		return sh->status;
-	case TSH_PARSE_MORE:	/* err says what was left open */
-		fprintf(stderr, "tsh: %s:%u:%u: syntax error: %s\n", src,
-			err.line, err.col, err.msg);
-		break;
-	default:
-		fprintf(stderr, "tsh: %s:%u:%u: syntax error: %s\n", src,
-			err.line, err.col, err.msg);
+	default:	/* MORE too: err says what was left open */
+		fprintf(stderr, "tsh: %s:%u:%u: %s%s\n", src, err.line, err.col,
+			strncmp(err.msg, "syntax error", 12) ? "syntax error: " :
+			"", err.msg);
 	}
 	return sh->status = 2;
 }

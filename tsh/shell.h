@@ -52,6 +52,7 @@ int sh_setvar(struct shell *sh, const char *name, const char *value,
 int sh_unsetvar(struct shell *sh, const char *name);
 void sh_readonly(struct shell *sh, const char *name);
 bool sh_valid_name(const char *s);
+bool sh_is_hook(const char *name);
 void sh_import_env(struct shell *sh, char **env);
 char **sh_environ(const struct shell *sh);
 void sh_free_vars(struct shell *sh);
@@ -65,6 +66,7 @@ void sh_free_argv(char **argv);
 /* run.c */
 int sh_run(struct shell *sh, const char *text, size_t len, const char *src);
 int sh_run_list(struct shell *sh, const struct tsh_list *l);
+void sh_child_signals(void);
 
 /* builtin.c */
 typedef int (*sh_builtin_fn)(struct shell *sh, int argc, char **argv);

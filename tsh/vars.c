@@ -16,6 +16,32 @@ static const char *const allowed[] = {
 	"HOME", "USER", "LOGNAME", "SHELL", "TERM", "TZ", "LANG", NULL,
 };
 
+/*
+ * Loader and interpreter hooks: never in a child's environment, whoever
+ * sets them (prefixes end in '*').
+ */
+static const char *const hooks[] = {
+	"LD_*", "GCONV_PATH", "GLIBC_TUNABLES", "MALLOC_*", "LOCPATH",
+	"NLSPATH", "HOSTALIASES", "RES_OPTIONS", "LOCALDOMAIN",
+	"IFS", "ENV", "BASH_ENV", "BASHOPTS", "SHELLOPTS", "PS4", "CDPATH",
+	"PYTHON*", "PERL5LIB", "PERL5OPT", "PERLLIB", "PERL5DB", "RUBYLIB",
+	"RUBYOPT", "NODE_OPTIONS", "NODE_PATH", "LUA_*", "TCLLIBPATH",
+	"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", NULL,
+};
+
+bool
+sh_is_hook(const char *name)
+{
+	for (const char *const *h = hooks; *h; h++) {
+		size_t len = strlen(*h);
+
+		if ((*h)[len - 1] == '*' ? strncmp(name, *h, len - 1) == 0 :
+		    strcmp(name, *h) == 0)
+			return true;
+	}
+	return false;
+}
+
 bool
 sh_valid_name(const char *s)
 {
@@ -60,6 +86,11 @@ sh_setvar(struct shell *sh, const char *name, const char *value, bool export)
 		fprintf(stderr, "tsh: %s: read-only variable\n", name);
 		return -1;
 	}
+	if (export && sh_is_hook(name)) {
+		fprintf(stderr, "tsh: %s: never passed to trusted programs\n",
+			name);
+		return -1;
+	}
 	if (v == NULL) {
 		if ((v = calloc(1, sizeof(*v))) == NULL ||
 		    (v->name = strdup(name)) == NULL) {
@@ -75,7 +106,7 @@ sh_setvar(struct shell *sh, const char *name, const char *value, bool export)
 		free(v->value);
 		v->value = copy;
 	}
-	if (export && strcmp(name, "IFS") != 0)
+	if (export && !sh_is_hook(name))
 		v->exported = true;
 	return 0;
 }
@@ -143,7 +174,7 @@ sh_environ(const struct shell *sh)
 	if ((env = calloc(n + 1, sizeof(*env))) == NULL)
 		return NULL;
 	for (struct var *v = sh->vars; v; v = v->next) {
-		if (!v->exported || v->value == NULL)
+		if (!v->exported || v->value == NULL || sh_is_hook(v->name))
 			continue;
 		if (asprintf(&env[i], "%s=%s", v->name, v->value) == -1) {
 			env[i] = NULL;

@@ -159,6 +159,10 @@ def test_environment_is_an_allow_list(tshconf):
         assert r.stderr == f"tsh: {name}: read-only variable\n"
     r = tsh(tshconf, "-c", "export FOO=bar; env")
     assert "FOO=bar\n" in r.stdout
+    # hooks stay out even when exported in tsh
+    r = tsh(tshconf, "-c", "export LD_PRELOAD=/x.so PYTHONPATH=/x; env")
+    assert "tsh: LD_PRELOAD: never passed to trusted programs\n" in r.stderr
+    assert "LD_PRELOAD" not in r.stdout and "PYTHONPATH" not in r.stdout
 
 
 @pytest.mark.parametrize("breakage,message", [
@@ -238,6 +242,14 @@ def test_scripts_need_a_trusted_interpreter(tshconf, scratch):
     assert r.returncode == 126
     assert r.stderr == f"tsh: {py}: interpreter /usr/bin/perl: not a " \
         "trusted program\n"
+    gone = d / "gone.sh"
+    gone.write_text("#!/no/such/interpreter\n")
+    gone.chmod(0o755)
+    register(tshconf, str(gone))
+    r = tsh(tshconf, "-c", str(gone))
+    assert (r.returncode, r.stderr) == (126, f"tsh: {gone}: interpreter "
+                                        "/no/such/interpreter: No such "
+                                        "file or directory\n")
 
 
 def test_shell_needs_the_trusted_path(tshconf):
@@ -273,6 +285,13 @@ def test_interactive_on_a_pty(tshconf):
     child.expect_exact(prompt, timeout=5)
     child.sendline("echo $?")
     child.expect_exact("130")
+    # Ctrl-C drops a half-typed quote, not the shell
+    child.sendline("echo 'never")
+    child.expect_exact("> ")
+    child.sendintr()
+    child.expect_exact(prompt)
+    child.sendline("echo fresh")
+    child.expect_exact("fresh")
     child.sendline("exit 5")
     child.expect(pexpect.EOF)
     child.close()
