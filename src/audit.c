@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libaudit.h>
@@ -194,6 +195,28 @@ drop_socket(void)
 	audit_fd = -1;
 }
 
+/*
+ * Is audit on?  Asking costs a netlink round trip (about 80 us), which a
+ * shell running many commands should not pay for each one: the answer is
+ * kept for a second.  Audit switched on meanwhile only means that records
+ * go to syslog for up to a second longer; none is lost.
+ */
+static bool
+audit_on(int fd)
+{
+	static struct timespec asked;
+	static bool on;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (asked.tv_sec == 0 || now.tv_sec - asked.tv_sec >= 1 ||
+	    now.tv_sec < asked.tv_sec) {
+		on = audit_is_enabled(fd) != 0;
+		asked = now;
+	}
+	return on;
+}
+
 /* 0 when the kernel took the record, -1 when it did not (or audit is off). */
 static int
 send_audit(int type, bool success, const char *text)
@@ -203,7 +226,7 @@ send_audit(int type, bool success, const char *text)
 	if (fd == -1)
 		return -1;
 	/* the kernel accepts and drops user records while audit is off */
-	if (audit_is_enabled(fd) == 0)
+	if (!audit_on(fd))
 		return -1;
 	if (audit_log_user_message(fd, type, text, NULL, NULL, NULL,
 	    success) <= 0) {

@@ -236,30 +236,51 @@ fail:
 	return st;
 }
 
-int
-tp_prog_exec(struct tp_prog *p, char *const argv[], char *const envp[])
+char **
+tp_prog_argv(struct tp_prog *p, char *const argv[])
 {
-	char script[32];
-	const char **nargv;
 	size_t argc = 0, i = 0;
+	char **nargv;
 
 	if (p->interp_fd == -1)
-		return execveat(p->fd, "", argv, envp, AT_EMPTY_PATH);
-	/* the script stays open across exec for the interpreter to read */
-	if (fcntl(p->fd, F_SETFD, 0) == -1)
-		return -1;
-	snprintf(script, sizeof(script), "/dev/fd/%d", p->fd);
+		return (char **)argv;
+	snprintf(p->devfd, sizeof(p->devfd), "/dev/fd/%d", p->fd);
 	while (argv[argc])
 		argc++;
 	if ((nargv = calloc(argc + 4, sizeof(*nargv))) == NULL)
-		return -1;
+		return NULL;
 	nargv[i++] = p->interp;
 	if (p->interp_arg)
 		nargv[i++] = p->interp_arg;
-	nargv[i++] = script;
+	nargv[i++] = p->devfd;
 	for (size_t a = 1; a < argc; a++)
 		nargv[i++] = argv[a];
-	execveat(p->interp_fd, "", (char *const *)nargv, envp, AT_EMPTY_PATH);
-	free(nargv);
+	return nargv;
+}
+
+int
+tp_prog_execv(struct tp_prog *p, char *const xargv[], char *const envp[])
+{
+	if (p->interp_fd == -1)
+		return execveat(p->fd, "", xargv, envp, AT_EMPTY_PATH);
+	/* the script stays open across exec for the interpreter to read */
+	if (fcntl(p->fd, F_SETFD, 0) == -1)
+		return -1;
+	return execveat(p->interp_fd, "", xargv, envp, AT_EMPTY_PATH);
+}
+
+int
+tp_prog_exec(struct tp_prog *p, char *const argv[], char *const envp[])
+{
+	char **xargv = tp_prog_argv(p, argv);
+	int saved;
+
+	if (xargv == NULL)
+		return -1;
+	tp_prog_execv(p, xargv, envp);
+	saved = errno;
+	if (xargv != argv)
+		free(xargv);
+	errno = saved;
 	return -1;
 }

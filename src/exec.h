@@ -24,6 +24,7 @@ struct tp_prog {
 	int fd;			/* the verified program, readable, cloexec */
 	int interp_fd;		/* a script's verified interpreter, or -1 */
 	char *interp_arg;	/* the one argument after "#!interp", or NULL */
+	char devfd[32];		/* "/dev/fd/N": the script, for its interpreter */
 	char path[PATH_MAX];	/* what was verified (or refused, when it
 				   was found): the canonical path */
 	char interp[PATH_MAX];
@@ -44,6 +45,14 @@ enum tp_prog_status tp_prog_open(const struct tcb_db *db, const char *name,
  * the verified descriptor, so its path is never looked up again.
  */
 int tp_prog_exec(struct tp_prog *p, char *const argv[], char *const envp[]);
+/*
+ * The same in two steps, for a vfork(2) child, which may not allocate:
+ * tp_prog_argv() (before vfork) gives the argument vector the kernel will
+ * get (argv itself for a binary; malloc'd for a script, free it after),
+ * tp_prog_execv() (in the child) only makes system calls.
+ */
+char **tp_prog_argv(struct tp_prog *p, char *const argv[]);
+int tp_prog_execv(struct tp_prog *p, char *const xargv[], char *const envp[]);
 void tp_prog_close(struct tp_prog *p);
 
 #endif

@@ -22,18 +22,41 @@
 #include "exec.h"
 #include "shell.h"
 
+/* A redirection made ready: in the child, dup2(from, to). */
+struct redir_op {
+	int from, to;
+	bool own;		/* from is a file tsh opened (cloexec) */
+};
+
 struct job {
 	char **argv;
 	size_t argc;
 	char **files;		/* one per redirection (NULL for 2>&1) */
+	struct redir_op *ops;
 	sh_builtin_fn builtin;
 	struct tp_prog prog;
 	bool have_prog;
+	char **xargv;		/* what the kernel gets (tp_prog_argv) */
+	volatile int exec_errno; /* set by a vfork child that failed */
 };
+
+static void
+close_ops(struct job *j, size_t n)
+{
+	for (size_t i = 0; j->ops && i < n; i++) {
+		if (j->ops[i].own && j->ops[i].from != -1)
+			close(j->ops[i].from);
+		j->ops[i].from = -1;
+	}
+}
 
 static void
 job_free(struct job *j, const struct tsh_cmd *c)
 {
+	close_ops(j, c->nredirs);
+	free(j->ops);
+	if (j->xargv != j->argv)
+		free(j->xargv);
 	sh_free_argv(j->argv);
 	for (size_t i = 0; j->files && i < c->nredirs; i++)
 		free(j->files[i]);
@@ -42,37 +65,51 @@ job_free(struct job *j, const struct tsh_cmd *c)
 		tp_prog_close(&j->prog);
 }
 
-/* Open and install the redirections, left to right. */
+/*
+ * Open the redirections' files, left to right, in the shell: a child then
+ * only has to dup2 them (a vfork child may do no more than system calls).
+ */
 static int
-redirect(const struct tsh_cmd *c, char **files)
+prepare_redirs(const struct tsh_cmd *c, struct job *j)
 {
+	if ((j->ops = calloc(c->nredirs + 1, sizeof(*j->ops))) == NULL)
+		return -1;
 	for (size_t i = 0; i < c->nredirs; i++) {
 		const struct tsh_redir *r = &c->redirs[i];
-		int fd, to, flags;
+		struct redir_op *op = &j->ops[i];
+		int flags;
 
-		if (r->kind == TSH_R_ERR_TO_OUT) {
-			if (dup2(STDOUT_FILENO, STDERR_FILENO) == -1)
-				return -1;
-			continue;
-		}
 		switch (r->kind) {
-		case TSH_R_IN: flags = O_RDONLY; to = 0; break;
-		case TSH_R_APPEND: flags = O_WRONLY | O_CREAT | O_APPEND; to = 1;
+		case TSH_R_ERR_TO_OUT:
+			*op = (struct redir_op){ STDOUT_FILENO, STDERR_FILENO,
+						 false };
+			continue;
+		case TSH_R_IN: flags = O_RDONLY; op->to = 0; break;
+		case TSH_R_APPEND: flags = O_WRONLY | O_CREAT | O_APPEND;
+			op->to = 1; break;
+		case TSH_R_ERR: flags = O_WRONLY | O_CREAT | O_TRUNC; op->to = 2;
 			break;
-		case TSH_R_ERR: flags = O_WRONLY | O_CREAT | O_TRUNC; to = 2;
-			break;
-		default: flags = O_WRONLY | O_CREAT | O_TRUNC; to = 1; break;
+		default: flags = O_WRONLY | O_CREAT | O_TRUNC; op->to = 1; break;
 		}
-		if ((fd = open(files[i], flags | O_NOCTTY | O_CLOEXEC, 0666)) == -1) {
-			fprintf(stderr, "tsh: %s: %s\n", files[i], strerror(errno));
+		op->own = true;
+		op->from = open(j->files[i], flags | O_NOCTTY | O_CLOEXEC, 0666);
+		if (op->from == -1) {
+			fprintf(stderr, "tsh: %s: %s\n", j->files[i],
+				strerror(errno));
+			close_ops(j, i);
 			return -1;
 		}
-		if (dup2(fd, to) == -1) {
-			close(fd);
-			return -1;
-		}
-		close(fd);
 	}
+	return 0;
+}
+
+/* In the process that runs the command: system calls only. */
+static int
+apply_redirs(const struct job *j, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dup2(j->ops[i].from, j->ops[i].to) == -1)
+			return -1;
 	return 0;
 }
 
@@ -179,7 +216,7 @@ run_here(struct shell *sh, const struct tsh_cmd *c, struct job *j)
 	fflush(NULL);
 	for (int i = 0; i < 3; i++)
 		saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10);
-	if (redirect(c, j->files) == 0)
+	if (apply_redirs(j, c->nredirs) == 0)
 		rc = j->builtin ? j->builtin(sh, (int)j->argc, j->argv) : 0;
 	fflush(NULL);
 	for (int i = 0; i < 3; i++) {
@@ -202,30 +239,51 @@ sh_child_signals(void)
 		signal(sigs[i], SIG_DFL);
 }
 
+/* A built-in in a pipeline: a forked child, which may use stdio. */
 static void __attribute__((noreturn))
-child(struct shell *sh, const struct tsh_cmd *c, struct job *j, int in,
-      int out)
+child_builtin(struct shell *sh, const struct tsh_cmd *c, struct job *j,
+	      int in, int out)
 {
-	char **env;
+	int rc = 1;
 
+	sh_child_signals();
+	if ((in == -1 || dup2(in, STDIN_FILENO) != -1) &&
+	    (out == -1 || dup2(out, STDOUT_FILENO) != -1) &&
+	    apply_redirs(j, c->nredirs) == 0)
+		rc = j->builtin ? j->builtin(sh, (int)j->argc, j->argv) : 0;
+	fflush(NULL);
+	_exit(rc);
+}
+
+/*
+ * A program: a vfork child, sharing the shell's memory until it execs, so
+ * it makes system calls only; why it failed goes back in j->exec_errno.
+ */
+static void __attribute__((noreturn))
+child_exec(const struct tsh_cmd *c, struct job *j, int in, int out,
+	   char **env)
+{
 	sh_child_signals();
 	if ((in != -1 && dup2(in, STDIN_FILENO) == -1) ||
 	    (out != -1 && dup2(out, STDOUT_FILENO) == -1) ||
-	    redirect(c, j->files) == -1)
-		_exit(1);
-	if (j->builtin) {
-		int rc = j->builtin(sh, (int)j->argc, j->argv);
-
-		fflush(NULL);
-		_exit(rc);
+	    apply_redirs(j, c->nredirs) == -1) {
+		j->exec_errno = errno;
+		_exit(126);
 	}
-	if (j->argc == 0)
-		_exit(0);
-	if ((env = sh_environ(sh)) != NULL)
-		tp_prog_exec(&j->prog, j->argv, env);
-	fprintf(stderr, "tsh: %s: cannot execute: %s\n", j->argv[0],
-		strerror(errno));
+	tp_prog_execv(&j->prog, j->xargv, env);
+	j->exec_errno = errno;
 	_exit(126);
+}
+
+/* vfork in a frame of its own: nothing here is used after it returns. */
+static pid_t
+spawn(const struct tsh_cmd *c, struct job *j, int in, int out, char **env)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		child_exec(c, j, in, out, env);
+	return pid;
 }
 
 static int
@@ -251,6 +309,7 @@ run_pipeline(struct shell *sh, const struct tsh_pipeline *pl)
 	size_t n = pl->ncmds, i;
 	struct job *jobs = calloc(n, sizeof(*jobs));
 	pid_t *pids = calloc(n, sizeof(*pids));
+	char **env = NULL;
 	int status = 0, in = -1, p[2];
 
 	if (jobs == NULL || pids == NULL) {
@@ -266,29 +325,49 @@ run_pipeline(struct shell *sh, const struct tsh_pipeline *pl)
 			status = resolve(sh, &jobs[i]);
 		}
 	}
+	for (i = 0; i < n && status == 0; i++) {
+		if (prepare_redirs(&pl->cmds[i], &jobs[i]) == -1)
+			status = 1;
+		else if (jobs[i].have_prog &&
+			 (jobs[i].xargv = tp_prog_argv(&jobs[i].prog,
+						       jobs[i].argv)) == NULL)
+			status = 1;
+	}
 	if (status != 0)
 		goto out;
 	if (n == 1 && (jobs[0].builtin || jobs[0].argc == 0)) {
 		status = run_here(sh, &pl->cmds[0], &jobs[0]);
 		goto out;
 	}
+	if ((env = sh_environ(sh)) == NULL) {
+		status = 1;
+		goto out;
+	}
 	fflush(NULL);
 	for (i = 0; i < n; i++) {
-		int out = -1;
+		struct job *j = &jobs[i];
 
 		p[0] = p[1] = -1;
 		if (i + 1 < n && pipe2(p, O_CLOEXEC) == -1) {
 			fprintf(stderr, "tsh: pipe: %s\n", strerror(errno));
 			break;
 		}
-		out = p[1];
-		if ((pids[i] = fork()) == 0)
-			child(sh, &pl->cmds[i], &jobs[i], in, out);
+		/* vfork: the copy of the shell's memory that fork makes is
+		   what most of a command's start-up costs */
+		if (j->have_prog) {
+			pids[i] = spawn(&pl->cmds[i], j, in, p[1], env);
+		} else if ((pids[i] = fork()) == 0) {
+			child_builtin(sh, &pl->cmds[i], j, in, p[1]);
+		}
 		if (pids[i] == -1)
 			fprintf(stderr, "tsh: fork: %s\n", strerror(errno));
-		else if (jobs[i].have_prog)
-			tp_audit(TP_AUDIT_USER_CMD, true, "tsh-exec", "exe",
-				 jobs[i].prog.path, NULL);
+		else if (j->exec_errno)
+			fprintf(stderr, "tsh: %s: cannot execute: %s\n",
+				j->argv[0], strerror(j->exec_errno));
+		if (pids[i] != -1 && j->have_prog)
+			tp_audit(TP_AUDIT_USER_CMD, j->exec_errno == 0,
+				 "tsh-exec", "exe", j->prog.path, NULL);
+		close_ops(j, pl->cmds[i].nredirs);
 		if (in != -1)
 			close(in);
 		if (p[1] != -1)
@@ -301,6 +380,7 @@ run_pipeline(struct shell *sh, const struct tsh_pipeline *pl)
 	if (i < n)
 		status = 1;
 out:
+	sh_free_argv(env);
 	for (i = 0; jobs && i < n; i++)
 		job_free(&jobs[i], &pl->cmds[i]);
 	free(jobs);
