@@ -107,6 +107,7 @@ $(B)/tsh: $(B)/obj/tsh/main.o $(TSH_LIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
 
 $(B)/tests/%: $(B)/obj/tests/%.o $(TSH_LIB) $(LIB)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSH_LIB) $(LIB) $(CMOCKA_LDLIBS) $(PKG_LDLIBS) -lpthread
 
 # The build lints every man page.
