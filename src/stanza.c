@@ -359,6 +359,17 @@ is_name_char(int c, bool first)
 	       (!first && c >= '0' && c <= '9');
 }
 
+bool
+stz_valid_name(const char *s)
+{
+	if (!is_name_char((unsigned char)*s, true))
+		return false;
+	for (s++; *s; s++)
+		if (!is_name_char((unsigned char)*s, false))
+			return false;
+	return true;
+}
+
 /* Items of "value, "quoted value", ..." up to end; 0 items for nothing. */
 static int
 parse_items(struct stz_doc *doc, struct stz_attr *a, const char *p,

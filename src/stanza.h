@@ -104,6 +104,8 @@ const char *stz_join(struct stz_doc *doc, const struct stz_attr *a, char sep);
 int stz_check_known(const struct stz_doc *doc, const struct stz_stanza *st,
 		    const char *const known[], struct tp_err *err);
 
+/* [A-Za-z_][A-Za-z0-9_]*: an attribute name (and a tsh variable's). */
+bool stz_valid_name(const char *s);
 /* Length of the well-formed UTF-8 sequence at p (n bytes left), or 0. */
 size_t stz_utf8_len(const unsigned char *p, size_t n);
 

@@ -169,18 +169,6 @@ format_line(struct stz_doc *doc, struct stz_line *l, bool header,
 	return bad;
 }
 
-static bool
-valid_attr_name(const char *s)
-{
-	if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-		return false;
-	for (s++; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-			return false;
-	return true;
-}
-
 struct stz_stanza *
 stz_add_stanza(struct stz_doc *doc, const char *name, struct tp_err *err)
 {
@@ -246,7 +234,7 @@ stz_set(struct stz_doc *doc, struct stz_stanza *st, const char *name,
 	const char *indent = "\t";
 	size_t indentlen = 1;
 
-	if (!valid_attr_name(name))
+	if (!stz_valid_name(name))
 		return tp_err_set(err, "%s: invalid attribute name \"%s\"",
 				  doc->path, name);
 	if (n > UINT_MAX)

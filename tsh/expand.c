@@ -167,6 +167,20 @@ expand_word(struct shell *sh, struct fields *fs, const struct tsh_word *w)
 	return finish(fs);
 }
 
+/* Drop the field being built (the last one is always empty). */
+static void
+discard(struct fields *fs)
+{
+	if (fs->f)
+		fclose(fs->f);
+	if (fs->pat)
+		fclose(fs->pat);
+	free(fs->fbuf);
+	free(fs->pbuf);
+	fs->f = fs->pat = NULL;
+	fs->fbuf = fs->pbuf = NULL;
+}
+
 int
 sh_expand(struct shell *sh, const struct tsh_word *words, size_t n,
 	  char ***argv, size_t *argc)
@@ -182,23 +196,13 @@ sh_expand(struct shell *sh, const struct tsh_word *words, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (expand_word(sh, &fs, &words[i]) == -1)
 			goto fail;
-	if (fs.f)
-		fclose(fs.f);
-	if (fs.pat)
-		fclose(fs.pat);
-	free(fs.fbuf);
-	free(fs.pbuf);
+	discard(&fs);
 	*argv = fs.v;
 	*argc = fs.n;
 	return 0;
 fail:
 	fprintf(stderr, "tsh: out of memory\n");
-	if (fs.f)
-		fclose(fs.f);
-	if (fs.pat)
-		fclose(fs.pat);
-	free(fs.fbuf);
-	free(fs.pbuf);
+	discard(&fs);
 	sh_free_argv(fs.v);
 	return -1;
 }

@@ -51,7 +51,6 @@ int sh_setvar(struct shell *sh, const char *name, const char *value,
 	      bool export);
 int sh_unsetvar(struct shell *sh, const char *name);
 void sh_readonly(struct shell *sh, const char *name);
-bool sh_valid_name(const char *s);
 bool sh_is_hook(const char *name);
 void sh_import_env(struct shell *sh, char **env);
 char **sh_environ(const struct shell *sh);

@@ -42,18 +42,6 @@ sh_is_hook(const char *name)
 	return false;
 }
 
-bool
-sh_valid_name(const char *s)
-{
-	if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-		return false;
-	for (s++; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-			return false;
-	return true;
-}
-
 static struct var *
 lookup(const struct shell *sh, const char *name)
 {
@@ -78,7 +66,7 @@ sh_setvar(struct shell *sh, const char *name, const char *value, bool export)
 	struct var *v = lookup(sh, name);
 	char *copy;
 
-	if (!sh_valid_name(name)) {
+	if (!stz_valid_name(name)) {
 		fprintf(stderr, "tsh: %s: not a valid variable name\n", name);
 		return -1;
 	}
@@ -157,7 +145,7 @@ sh_import_env(struct shell *sh, char **env)
 		for (const char *const *a = allowed; *a && !ok; a++)
 			ok = strcmp(name, *a) == 0;
 		ok = ok || strncmp(name, "LC_", 3) == 0;
-		if (ok && sh_valid_name(name))
+		if (ok && stz_valid_name(name))
 			sh_setvar(sh, name, eq + 1, true);
 	}
 }
