@@ -5,6 +5,7 @@ import shutil
 import stat
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -213,18 +214,23 @@ def test_symlink_swapped_in_is_never_followed(confdir, scratch, testuser):
     stop = threading.Event()
 
     def swap():
+        # each state held a moment, so a slow (sanitized) tcbck meets both
         while not stop.is_set():
             real.write_text("registered\n")
             real.chmod(0o777)            # a mode tcbck -y wants to fix
             os.symlink(target, link)
             os.rename(real, reg)
+            time.sleep(0.002)
             os.rename(link, reg)
+            time.sleep(0.002)
 
     t = threading.Thread(target=swap)
     t.start()
     try:
         outcomes, seen = set(), set()
-        for _ in range(150):
+        for run in range(400):
+            if run >= 150 and {"symlink", "file"} <= seen:
+                break
             r = tcbck(confdir, "-y", "ALL")
             outcomes.add(r.returncode)
             seen.update("symlink" if "type is SYMLINK" in line else
