@@ -363,3 +363,23 @@ def test_su_starts_tsh_again(tshconf, testuser):
     child.expect_exact("3")
     child.sendline("exit")
     child.expect(pexpect.EOF)
+
+
+def test_terminal_modes_restored_after_each_command(tshconf):
+    register(tshconf, "/usr/bin/stty")
+    child = pexpect.spawn(program("tsh"), ["-C", str(tshconf)],
+                          encoding="utf-8", timeout=10)
+    prompt = "tsh# " if os.geteuid() == 0 else "tsh$ "
+    child.expect_exact(prompt)
+    child.sendline("stty -echo -icanon")
+    child.expect_exact(prompt)
+    # the next command finds the shell's modes again; had they not been
+    # put back, stty -a would show -echo and -icanon
+    child.sendline("stty -a")
+    child.expect(r"\s(-?)icanon\s")
+    assert child.match.group(1) == ""
+    child.expect(r"\s(-?)echo\s")
+    assert child.match.group(1) == ""
+    child.expect_exact(prompt)
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
