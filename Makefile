@@ -15,6 +15,8 @@ BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 CONFDIR    := $(SYSCONFDIR)/tpath
+LOCALSTATEDIR ?= /var/lib
+STATEDIR   := $(LOCALSTATEDIR)/tpath
 
 PYTHON     ?= /usr/bin/python3
 FUZZ_CC    ?= clang
@@ -52,8 +54,8 @@ SAN :=
 HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 endif
 # -fPIC: the core is linked into PIE programs and into pam_tpath.so.
-ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -Isrc -Itsh \
-	$(HARDEN_CPPFLAGS) $(CPPFLAGS)
+ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -DBINDIR='"$(BINDIR)"' \
+	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh $(HARDEN_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(CFLAGS) $(WARN) -fstack-protector-strong -fPIC $(SAN) $(PKG_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
@@ -164,7 +166,8 @@ install: all
 
 # libFuzzer targets: the core rebuilt with clang and the fuzzer runtime.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-D_GNU_SOURCE -Isrc -Itsh
+	-D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -DBINDIR='"$(BINDIR)"' \
+	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(TSH_LIB_SRCS) $(wildcard src/*.h tsh/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(TSH_LIB_SRCS) \
