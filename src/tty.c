@@ -1,0 +1,164 @@
+/*
+ * tty.c - take a terminal and reset it.
+ *
+ * Defends against a program that got at the terminal before us: every
+ * descriptor it holds is revoked (vhangup, then the terminal is opened
+ * again), the terminal becomes root's with mode 0600 so nothing can open
+ * it anew, typed-ahead input is discarded, and the line settings and the
+ * terminal's own modes (VT text mode, keyboard mode, colours, character
+ * sets) are set to known values, so nothing left behind can hide or fake
+ * the next prompt.  The sequence follows util-linux agetty's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+#include <linux/kd.h>
+#include <linux/vt.h>
+
+#include <curses.h>
+#include <term.h>
+
+#include "tty.h"
+
+static int
+open_check(const char *path, struct tp_err *err)
+{
+	struct stat sb;
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd == -1)
+		return tp_err_set(err, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISCHR(sb.st_mode) || !isatty(fd)) {
+		close(fd);
+		return tp_err_set(err, "%s: not a terminal", path);
+	}
+	return fd;
+}
+
+int
+tp_tty_open(const char *path, struct tp_err *err)
+{
+	struct sigaction ign, old;
+	int fd, flags;
+
+	if ((fd = open_check(path, err)) == -1)
+		return -1;
+	if (getsid(0) != getpid() && setsid() == -1) {
+		tp_err_set(err, "%s: setsid: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (ioctl(fd, TIOCSCTTY, 1) == -1) {
+		tp_err_set(err, "%s: cannot make it the controlling terminal: %s",
+			   path, strerror(errno));
+		goto fail;
+	}
+	/* revoke every descriptor open on it, ours included */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &ign, &old);
+	if (vhangup() == -1) {
+		tp_err_set(err, "%s: vhangup: %s", path, strerror(errno));
+		sigaction(SIGHUP, &old, NULL);
+		goto fail;
+	}
+	sigaction(SIGHUP, &old, NULL);
+	close(fd);
+	if ((fd = open_check(path, err)) == -1)
+		return -1;
+	if (ioctl(fd, TIOCSCTTY, 1) == -1 ||
+	    fchown(fd, 0, 0) == -1 || fchmod(fd, 0600) == -1 ||
+	    (flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+		tp_err_set(err, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
+tp_tty_sane(int fd, struct tp_err *err)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) == -1)
+		return tp_err_set(err, "tcgetattr: %s", strerror(errno));
+	t.c_iflag = BRKINT | ICRNL | IMAXBEL | IXON | IUTF8;
+	t.c_oflag = OPOST | ONLCR;
+	t.c_cflag = (t.c_cflag & (CBAUD | CBAUDEX | CLOCAL | CRTSCTS)) | CS8 |
+		    CREAD | HUPCL;
+	t.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE |
+		    IEXTEN;
+	memset(t.c_cc, 0, sizeof(t.c_cc));
+	t.c_cc[VINTR] = 'C' & 037;
+	t.c_cc[VQUIT] = '\\' & 037;
+	t.c_cc[VERASE] = 0177;
+	t.c_cc[VKILL] = 'U' & 037;
+	t.c_cc[VEOF] = 'D' & 037;
+	t.c_cc[VSTART] = 'Q' & 037;
+	t.c_cc[VSTOP] = 'S' & 037;
+	t.c_cc[VSUSP] = 'Z' & 037;
+	t.c_cc[VREPRINT] = 'R' & 037;
+	t.c_cc[VWERASE] = 'W' & 037;
+	t.c_cc[VLNEXT] = 'V' & 037;
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcflush(fd, TCIOFLUSH) == -1 || tcsetattr(fd, TCSAFLUSH, &t) == -1)
+		return tp_err_set(err, "tcsetattr: %s", strerror(errno));
+	return 0;
+}
+
+bool
+tp_tty_is_vt(int fd)
+{
+	int mode;
+
+	return ioctl(fd, KDGETMODE, &mode) == 0;
+}
+
+static int out_fd;
+
+static int
+put(int c)
+{
+	char ch = (char)c;
+
+	return write(out_fd, &ch, 1) == 1 ? c : EOF;
+}
+
+int
+tp_tty_reset(int fd, const char *term, struct tp_err *err)
+{
+	static const char *const caps[] = { "rs1", "rs2", "rs3", "clear" };
+	struct vt_mode vm;
+	int e;
+
+	if (tp_tty_is_vt(fd)) {
+		memset(&vm, 0, sizeof(vm));
+		vm.mode = VT_AUTO;
+		if (ioctl(fd, KDSETMODE, KD_TEXT) == -1 ||
+		    ioctl(fd, KDSKBMODE, K_UNICODE) == -1 ||
+		    ioctl(fd, VT_SETMODE, &vm) == -1)
+			return tp_err_set(err, "virtual console: %s",
+					  strerror(errno));
+	}
+	if (setupterm(term, fd, &e) != OK)
+		return tp_err_set(err, "%s: no such terminal in terminfo", term);
+	out_fd = fd;
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		const char *s = tigetstr(caps[i]);
+
+		if (s != NULL && s != (char *)-1)
+			tputs(s, 1, put);
+	}
+	del_curterm(cur_term);
+	return 0;
+}

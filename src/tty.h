@@ -1,0 +1,30 @@
+/*
+ * tty.h - take a terminal the way a getty must, and put it back in a state
+ * nothing untrusted chose: tgetty at start, and the secure attention key.
+ */
+#ifndef TPATH_TTY_H
+#define TPATH_TTY_H
+
+#include <stdbool.h>
+
+#include "tperr.h"
+
+/*
+ * Open path as this process's controlling terminal, revoking every other
+ * descriptor open on it (vhangup), and make it root's with mode 0600.
+ * The caller must be able to become a session leader (not a process group
+ * leader already).  Returns the descriptor, blocking, close-on-exec.
+ */
+int tp_tty_open(const char *path, struct tp_err *err);
+/* Sane line settings (as stty sane), with type-ahead discarded. */
+int tp_tty_sane(int fd, struct tp_err *err);
+/* Is fd a Linux virtual console? */
+bool tp_tty_is_vt(int fd);
+/*
+ * The terminal's own state: on a virtual console text mode, Unicode
+ * keyboard and VT_AUTO switching; then terminfo's reset strings and clear
+ * for term (a terminfo name).  Line settings are tp_tty_sane's.
+ */
+int tp_tty_reset(int fd, const char *term, struct tp_err *err);
+
+#endif
