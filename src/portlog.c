@@ -123,8 +123,9 @@ out:
 	return rc;
 }
 
-int
-portlog_success(const char *statedir, const char *port, struct tp_err *err)
+/* Drop port's failures (all: its lock too, the whole stanza). */
+static int
+forget(const char *statedir, const char *port, bool all, struct tp_err *err)
 {
 	struct stz_doc *doc = open_log(statedir, STZ_LOCK, err);
 	struct stz_stanza *st;
@@ -133,12 +134,22 @@ portlog_success(const char *statedir, const char *port, struct tp_err *err)
 	if (doc == NULL)
 		return -1;
 	if ((st = stz_find(doc, port)) != NULL) {
-		stz_unset(doc, st, "failures");
-		stz_unset(doc, st, "since");
+		if (all) {
+			stz_delete_stanza(doc, st);
+		} else {
+			stz_unset(doc, st, "failures");
+			stz_unset(doc, st, "since");
+		}
 		rc = stz_commit(doc, err);
 	}
 	stz_free(doc);
 	return rc;
+}
+
+int
+portlog_success(const char *statedir, const char *port, struct tp_err *err)
+{
+	return forget(statedir, port, false, err);
 }
 
 int
@@ -160,9 +171,7 @@ portlog_locked(const char *statedir, const char *port,
 		   !*locked && value(doc, st, "locked", &at, err) == 0 &&
 		   at != 0) {
 		/* the lock expired: lift it, with its failures */
-		stz_unset(doc, st, "locked");
-		stz_unset(doc, st, "failures");
-		stz_unset(doc, st, "since");
+		stz_delete_stanza(doc, st);
 		rc = stz_commit(doc, err);
 	}
 	stz_free(doc);
@@ -172,16 +181,5 @@ portlog_locked(const char *statedir, const char *port,
 int
 portlog_unlock(const char *statedir, const char *port, struct tp_err *err)
 {
-	struct stz_doc *doc = open_log(statedir, STZ_LOCK, err);
-	struct stz_stanza *st;
-	int rc = 0;
-
-	if (doc == NULL)
-		return -1;
-	if ((st = stz_find(doc, port)) != NULL) {
-		stz_delete_stanza(doc, st);
-		rc = stz_commit(doc, err);
-	}
-	stz_free(doc);
-	return rc;
+	return forget(statedir, port, true, err);
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
 #include "portlog.h"
 
 static char dir[64];
@@ -136,20 +137,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/tpath-state.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	return chmod(dir, 0755);
+	return tmpdir_make(dir, sizeof(dir), "tpath-state");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
-	return system(cmd);
+	return tmpdir_remove(dir);
 }
 
 int

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
 #include "safeopen.h"
 #include "stanza.h"
 
@@ -180,20 +181,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(top, "/tmp/tpath-safe.XXXXXX");
-	if (mkdtemp(top) == NULL)
-		return -1;
-	return chmod(top, 0755);
+	return tmpdir_make(top, sizeof(top), "tpath-safe");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", top);
-	return system(cmd);
+	return tmpdir_remove(top);
 }
 
 int

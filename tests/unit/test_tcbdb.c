@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
 #include "tcbdb.h"
 
 static char dir[64];
@@ -191,20 +192,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/tpath-db.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	return chmod(dir, 0755);
+	return tmpdir_make(dir, sizeof(dir), "tpath-db");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
-	return system(cmd);
+	return tmpdir_remove(dir);
 }
 
 int
