@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "exec.h"
@@ -85,7 +86,8 @@ check(const struct tcb_db *db, int fd, char *path, char *why, size_t whylen)
 		return TP_PROG_ERROR;
 	}
 	path[n] = '\0';
-	e = tcb_db_find(db, path);
+	/* the name of what was opened, exactly: no second lookup */
+	e = tcb_db_find_exact(db, path);
 	if (e == NULL || !(e->mode & STZ_MODE_TCB)) {
 		snprintf(why, whylen, "not a trusted program");
 		return TP_PROG_UNTRUSTED;
@@ -105,6 +107,36 @@ check(const struct tcb_db *db, int fd, char *path, char *why, size_t whylen)
 		return TP_PROG_MISMATCH;
 	}
 	return TP_PROG_OK;
+}
+
+/*
+ * What the kernel would do with fd: 1 an ELF program, 0 a #! script, -1
+ * anything else (binfmt_misc could hand it to an interpreter nobody
+ * verified: refused).
+ */
+static int
+kind(int fd)
+{
+	unsigned char m[4];
+
+	if (pread(fd, m, sizeof(m), 0) != (ssize_t)sizeof(m))
+		return -1;
+	if (memcmp(m, "\177ELF", 4) == 0)
+		return 1;
+	return m[0] == '#' && m[1] == '!' ? 0 : -1;
+}
+
+/*
+ * A script is read, not executed, by the kernel: check what execve would
+ * have checked of it, execute permission and a mount that allows it.
+ */
+static bool
+may_execute(int fd)
+{
+	struct statvfs vfs;
+
+	return faccessat(fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) == 0 &&
+	       fstatvfs(fd, &vfs) == 0 && !(vfs.f_flag & ST_NOEXEC);
 }
 
 /*
@@ -136,7 +168,9 @@ shebang(int fd, char *interp, char **arg)
 	for (end = p + strlen(p); end > p && (end[-1] == ' ' ||
 					      end[-1] == '\t'); end--)
 		;
-	*arg = end > p ? strndup(p, (size_t)(end - p)) : NULL;
+	*arg = NULL;
+	if (end > p && (*arg = strndup(p, (size_t)(end - p))) == NULL)
+		return -1;
 	return 1;
 }
 
@@ -196,7 +230,17 @@ tp_prog_open(const struct tcb_db *db, const char *name, const char *pathlist,
 	}
 	if ((st = check(db, p->fd, p->path, why, whylen)) != TP_PROG_OK)
 		goto fail;
+	if (kind(p->fd) == -1) {
+		snprintf(why, whylen, "neither an ELF program nor a #! script");
+		st = TP_PROG_ERROR;
+		goto fail;
+	}
 	script = shebang(p->fd, p->interp, &p->interp_arg);
+	if (script == 1 && !may_execute(p->fd)) {
+		snprintf(why, whylen, "%s", strerror(EACCES));
+		st = TP_PROG_ERROR;
+		goto fail;
+	}
 	if (script == -1) {
 		snprintf(why, whylen, "a #! line that cannot be read (it must "
 			 "name an absolute path, on one line)");
@@ -214,14 +258,10 @@ tp_prog_open(const struct tcb_db *db, const char *name, const char *pathlist,
 	}
 	p->interp_fd = ifd;
 	st = check(db, ifd, ibuf, iwhy, sizeof(iwhy));
-	if (st == TP_PROG_OK) {
-		char *iarg = NULL;
-
-		if (shebang(ifd, ibuf, &iarg) != 0) {
-			snprintf(iwhy, sizeof(iwhy), "is itself a script");
-			st = TP_PROG_UNTRUSTED;
-		}
-		free(iarg);
+	if (st == TP_PROG_OK && kind(ifd) != 1) {
+		snprintf(iwhy, sizeof(iwhy), "not an ELF program (a script, "
+			 "or something else)");
+		st = TP_PROG_UNTRUSTED;
 	}
 	if (st != TP_PROG_OK) {
 		snprintf(why, whylen, "interpreter %s: %s", p->interp, iwhy);

@@ -37,8 +37,8 @@ struct port_cfg {
  * The policy of port (a device path such as /dev/tty1) from
  * confdir/login.cfg.  The strings point into *docp, which the caller
  * frees with stz_free() when done.  A missing login.cfg gives the
- * built-in defaults (and *docp NULL); an unsafe or malformed one is an
- * error.
+ * built-in defaults (and an empty document); an unsafe or malformed one is
+ * an error (and *docp NULL).
  */
 int port_cfg_load(const char *confdir, const char *port, struct port_cfg *pc,
 		  struct stz_doc **docp, struct tp_err *err);

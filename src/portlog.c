@@ -96,9 +96,17 @@ portlog_fail(const char *statedir, const char *port,
 	if (doc == NULL)
 		return -1;
 	if ((st = port_stanza(doc, port, err)) == NULL ||
-	    value(doc, st, "failures", &n, err) == -1 ||
-	    value(doc, st, "since", &since, err) == -1 ||
-	    lock_in_force(doc, st, pc, now, &already, err) == -1)
+	    lock_in_force(doc, st, pc, now, &already, err) == -1 ||
+	    value(doc, st, "locked", &n, err) == -1)
+		goto out;
+	if (!already && n != 0) {
+		/* a lock that expired: its failures went with it */
+		stz_unset(doc, st, "locked");
+		stz_unset(doc, st, "failures");
+		stz_unset(doc, st, "since");
+	}
+	if (value(doc, st, "failures", &n, err) == -1 ||
+	    value(doc, st, "since", &since, err) == -1)
 		goto out;
 	/* a failure outside the window starts a new one (logininterval 0:
 	   no window, failures count until a login succeeds) */

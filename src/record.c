@@ -168,6 +168,67 @@ record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
 	return 0;
 }
 
+/* The name of an open descriptor, from /proc/self/fd (malloc'd). */
+static char *
+fd_name(int fd)
+{
+	char proc[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if ((n = readlink(proc, buf, sizeof(buf) - 1)) == -1)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/*
+ * Open path (O_PATH, a final symlink not followed) and name it as it will
+ * be recorded: its directory is opened once and named from /proc, so a
+ * directory swapped meanwhile cannot pair one file's state with another's
+ * name.
+ */
+static int
+open_named(const char *path, char **cpath, struct tp_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *dir = NULL, *dname = NULL;
+	int dfd = -1, fd = -1;
+
+	*cpath = NULL;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		/* a directory named by itself: it is its own name */
+		if ((fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+		    (*cpath = fd_name(fd)) == NULL)
+			goto fail;
+		return fd;
+	}
+	if ((dir = slash == path ? strdup("/") : slash ?
+		   strndup(path, (size_t)(slash - path)) : strdup(".")) == NULL ||
+	    (dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (dname = fd_name(dfd)) == NULL ||
+	    asprintf(cpath, "%s/%s", strcmp(dname, "/") ? dname : "",
+		     base) == -1 ||
+	    (fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		goto fail;
+	free(dir);
+	free(dname);
+	close(dfd);
+	return fd;
+fail:
+	tp_err_set(err, "%s: %s", path, strerror(errno ? errno : ENOMEM));
+	if (fd != -1)
+		close(fd);
+	if (dfd != -1)
+		close(dfd);
+	free(dir);
+	free(dname);
+	free(*cpath);
+	*cpath = NULL;
+	return -1;
+}
+
 struct tcb_entry *
 tcb_record(struct tcb_db *db, const char *path, char *const *assigns,
 	   size_t nassigns, struct tp_err *err)
@@ -178,10 +239,9 @@ tcb_record(struct tcb_db *db, const char *path, char *const *assigns,
 	char *cpath;
 	int fd = -1;
 
-	if ((cpath = tcb_canonical(path, err)) == NULL)
+	if ((fd = open_named(path, &cpath, err)) == -1)
 		return NULL;
-	fd = open(cpath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &sb) == -1) {
+	if (fstat(fd, &sb) == -1) {
 		tp_err_set(err, "%s: %s", path, strerror(errno));
 		goto out;
 	}

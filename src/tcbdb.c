@@ -102,12 +102,66 @@ cache_put(struct idcache *c, const char *name, unsigned id)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * One NSS lookup of a user or group, by name (or by id when name is NULL),
+ * with a buffer that grows while NSS answers ERANGE: a group with many
+ * members needs more than any fixed size.  0 found (its id in *id, its
+ * name in name_out if that is not NULL and the name fits in 32 bytes),
+ * 1 no such user or group, -1 the lookup failed (errno).
+ */
+static int
+nss(bool user, const char *name, unsigned *id, char *name_out)
+{
+	size_t len = 4096;
+	char *buf = NULL, *nb;
+	const char *found = NULL;
+	int rc;
+
+	for (;;) {
+		if ((nb = realloc(buf, len)) == NULL) {
+			free(buf);
+			return -1;
+		}
+		buf = nb;
+		if (user) {
+			struct passwd pw, *res = NULL;
+
+			rc = name ? getpwnam_r(name, &pw, buf, len, &res) :
+			     getpwuid_r(*id, &pw, buf, len, &res);
+			if (rc == 0 && res) {
+				*id = pw.pw_uid;
+				found = pw.pw_name;
+			}
+		} else {
+			struct group gr, *res = NULL;
+
+			rc = name ? getgrnam_r(name, &gr, buf, len, &res) :
+			     getgrgid_r(*id, &gr, buf, len, &res);
+			if (rc == 0 && res) {
+				*id = gr.gr_gid;
+				found = gr.gr_name;
+			}
+		}
+		if (rc != ERANGE || len >= (1U << 24))
+			break;
+		len *= 2;
+	}
+	if (found && name_out)
+		snprintf(name_out, 32, "%s", strlen(found) < 32 ? found : "");
+	free(buf);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	return found ? 0 : 1;
+}
+
+/* 0, or 1 no such user/group, or -1 the lookup failed (errno). */
 static int
 parse_id(const char *s, bool user, unsigned *out)
 {
 	struct idcache *c = user ? &users : &groups;
 	unsigned long long v;
-	char buf[4096];
 	int rc;
 
 	if (stz_parse_uint(s, 0, UINT_MAX - 1, &v) == 0) {
@@ -116,57 +170,39 @@ parse_id(const char *s, bool user, unsigned *out)
 	}
 	if (cache_get(c, s, out) == 0)
 		return 0;
-	if (user) {
-		struct passwd pw, *res = NULL;
-
-		rc = getpwnam_r(s, &pw, buf, sizeof(buf), &res);
-		if (rc != 0 || res == NULL)
-			return -1;
-		*out = pw.pw_uid;
-	} else {
-		struct group gr, *res = NULL;
-
-		rc = getgrnam_r(s, &gr, buf, sizeof(buf), &res);
-		if (rc != 0 || res == NULL)
-			return -1;
-		*out = gr.gr_gid;
-	}
-	cache_put(c, s, *out);
-	return 0;
+	if ((rc = nss(user, s, out, NULL)) == 0)
+		cache_put(c, s, *out);
+	return rc;
 }
 
 int
 tcb_parse_user(const char *s, uid_t *out)
 {
 	unsigned id;
+	int rc = parse_id(s, true, &id);
 
-	if (parse_id(s, true, &id) == -1)
-		return -1;
-	*out = id;
-	return 0;
+	if (rc == 0)
+		*out = id;
+	return rc;
 }
 
 int
 tcb_parse_group(const char *s, gid_t *out)
 {
 	unsigned id;
+	int rc = parse_id(s, false, &id);
 
-	if (parse_id(s, false, &id) == -1)
-		return -1;
-	*out = id;
-	return 0;
+	if (rc == 0)
+		*out = id;
+	return rc;
 }
 
 const char *
 tcb_user_name(uid_t uid, char *buf)
 {
-	struct passwd pw, *res = NULL;
-	char tmp[4096];
+	unsigned id = uid;
 
-	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res &&
-	    strlen(pw.pw_name) < 32)
-		snprintf(buf, 32, "%s", pw.pw_name);
-	else
+	if (nss(true, NULL, &id, buf) != 0 || *buf == '\0')
 		snprintf(buf, 32, "%u", (unsigned)uid);
 	return buf;
 }
@@ -174,13 +210,9 @@ tcb_user_name(uid_t uid, char *buf)
 const char *
 tcb_group_name(gid_t gid, char *buf)
 {
-	struct group gr, *res = NULL;
-	char tmp[4096];
+	unsigned id = gid;
 
-	if (getgrgid_r(gid, &gr, tmp, sizeof(tmp), &res) == 0 && res &&
-	    strlen(gr.gr_name) < 32)
-		snprintf(buf, 32, "%s", gr.gr_name);
-	else
+	if (nss(false, NULL, &id, buf) != 0 || *buf == '\0')
 		snprintf(buf, 32, "%u", (unsigned)gid);
 	return buf;
 }
@@ -229,15 +261,20 @@ parse_single(struct stz_doc *doc, const struct stz_attr *a, int which,
 		e->have |= TCB_HAS_TYPE;
 		break;
 	case A_OWNER:
-		if (tcb_parse_user(s, &e->owner) == -1)
-			return stz_lerr_attr(doc, a, err, "no user \"%s\"", s);
-		e->have |= TCB_HAS_OWNER;
+	case A_GROUP: {
+		bool user = which == A_OWNER;
+		int rc = user ? tcb_parse_user(s, &e->owner) :
+			 tcb_parse_group(s, &e->group);
+
+		if (rc == 1)
+			return stz_lerr_attr(doc, a, err, "no %s \"%s\"",
+					     user ? "user" : "group", s);
+		if (rc == -1)
+			return stz_lerr_attr(doc, a, err, "cannot look up \"%s\": "
+					     "%s", s, strerror(errno));
+		e->have |= user ? TCB_HAS_OWNER : TCB_HAS_GROUP;
 		break;
-	case A_GROUP:
-		if (tcb_parse_group(s, &e->group) == -1)
-			return stz_lerr_attr(doc, a, err, "no group \"%s\"", s);
-		e->have |= TCB_HAS_GROUP;
-		break;
+	}
 	case A_SIZE:
 		if (strcasecmp(s, "VOLATILE") == 0)
 			e->size_volatile = true;
@@ -443,6 +480,14 @@ tcb_db_next(const struct tcb_db *db, const struct tcb_entry *e)
 
 	while (st && st->data == NULL)		/* default: */
 		st = stz_next(st);
+	return st ? st->data : NULL;
+}
+
+struct tcb_entry *
+tcb_db_find_exact(const struct tcb_db *db, const char *path)
+{
+	struct stz_stanza *st = stz_find(db->doc, path);
+
 	return st ? st->data : NULL;
 }
 

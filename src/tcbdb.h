@@ -73,6 +73,8 @@ int tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
 void tcb_db_free(struct tcb_db *db);
 /* The entry for path as written, or else for its canonical path. */
 struct tcb_entry *tcb_db_find(const struct tcb_db *db, const char *path);
+/* The entry named exactly path (already canonical): no lookup by path. */
+struct tcb_entry *tcb_db_find_exact(const struct tcb_db *db, const char *path);
 bool tcb_entry_in_class(const struct tcb_entry *e, const char *class);
 /* Read (and check) one stanza of doc; used by load and by tcbck -a -f. */
 int tcb_entry_parse(struct stz_doc *doc, struct stz_stanza *st,
@@ -112,7 +114,7 @@ enum tcb_type tcb_type_of(mode_t st_mode);	/* 0 for a socket */
 /* "root", or the number when there is no such user; buf >= 32 bytes. */
 const char *tcb_user_name(uid_t uid, char *buf);
 const char *tcb_group_name(gid_t gid, char *buf);
-/* A name or a number; -1 when neither. */
+/* A name or a number: 0; 1 no such user or group; -1 lookup error. */
 int tcb_parse_user(const char *s, uid_t *out);
 int tcb_parse_group(const char *s, gid_t *out);
 

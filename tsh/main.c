@@ -184,6 +184,8 @@ main(int argc, char **argv)
 	if (argc - optind > (cmd ? 0 : 1))
 		usage();
 	tp_audit_set_program("tsh");
+	/* an inherited SIGCHLD ignore would reap children behind our back */
+	signal(SIGCHLD, SIG_DFL);
 	sh.control_fd = control_fd();
 	if ((n = readlink("/proc/self/exe", sh.self, sizeof(sh.self) - 1)) > 0)
 		sh.self[n] = '\0';

@@ -213,10 +213,16 @@ run_here(struct shell *sh, const struct tsh_cmd *c, struct job *j)
 {
 	int saved[3], rc = 1;
 
+	bool ok = true;
+
 	fflush(NULL);
 	for (int i = 0; i < 3; i++)
-		saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10);
-	if (apply_redirs(j, c->nredirs) == 0)
+		if ((saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10)) == -1 &&
+		    c->nredirs)
+			ok = false;	/* could not be put back: refuse */
+	if (!ok)
+		fprintf(stderr, "tsh: cannot save the shell's descriptors\n");
+	else if (apply_redirs(j, c->nredirs) == 0)
 		rc = j->builtin ? j->builtin(sh, (int)j->argc, j->argv) : 0;
 	fflush(NULL);
 	for (int i = 0; i < 3; i++) {
@@ -233,10 +239,13 @@ void
 sh_child_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
-				    SIGTSTP, SIGTTIN, SIGTTOU };
+				    SIGTSTP, SIGTTIN, SIGTTOU, SIGCHLD };
+	sigset_t none;
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);		/* spawn() blocked them all */
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 /* A built-in in a pipeline: a forked child, which may use stdio. */
@@ -275,28 +284,38 @@ child_exec(const struct tsh_cmd *c, struct job *j, int in, int out,
 	_exit(126);
 }
 
-/* vfork in a frame of its own: nothing here is used after it returns. */
-static pid_t
+/*
+ * vfork in a frame of its own: nothing here is used after it returns.
+ * Signals are blocked across it, so no handler of the shell's runs in the
+ * child on memory it shares with the shell; the child unblocks them once
+ * their dispositions are reset.
+ */
+static pid_t __attribute__((noinline))
 spawn(const struct tsh_cmd *c, struct job *j, int in, int out, char **env)
 {
-	pid_t pid = vfork();
+	sigset_t all, old;
+	pid_t pid;
 
-	if (pid == 0)
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if ((pid = vfork()) == 0)
 		child_exec(c, j, in, out, env);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
 
+/* The last command's status; one that never started, or was lost, failed. */
 static int
 wait_all(pid_t *pids, size_t n)
 {
-	int status = 0, st;
+	int status = 126, st, rc;
 
 	for (size_t i = 0; i < n; i++) {
 		if (pids[i] <= 0)
 			continue;
-		while (waitpid(pids[i], &st, 0) == -1 && errno == EINTR)
+		while ((rc = waitpid(pids[i], &st, 0)) == -1 && errno == EINTR)
 			;
-		if (i == n - 1)
+		if (i == n - 1 && rc == pids[i])
 			status = WIFEXITED(st) ? WEXITSTATUS(st) :
 				 WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
 	}

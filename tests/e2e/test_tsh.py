@@ -383,3 +383,36 @@ def test_terminal_modes_restored_after_each_command(tshconf):
     child.expect_exact(prompt)
     child.sendline("exit")
     child.expect(pexpect.EOF)
+
+
+def test_statuses_survive_an_inherited_sigchld_ignore(tshconf):
+    import signal
+    register(tshconf, "/usr/bin/false")
+    r = subprocess.run([program("tsh"), "-C", str(tshconf), "-c",
+                        "false; echo $?; false && echo and-ran"],
+                       capture_output=True, text=True,
+                       preexec_fn=lambda: signal.signal(signal.SIGCHLD,
+                                                        signal.SIG_IGN))
+    assert (r.returncode, r.stdout) == (1, "1\n"), r.stderr
+
+
+def test_what_the_kernel_would_refuse_is_refused(tshconf, scratch):
+    d = scratch / "bin"
+    d.mkdir()
+    noexec = d / "noexec.sh"
+    noexec.write_text("#!/bin/sh\necho ran\n")
+    noexec.chmod(0o644)                   # a script the kernel would not run
+    plain = d / "plain"
+    plain.write_text("echo no interpreter line\n")
+    plain.chmod(0o755)                    # binfmt_misc could take it
+    r = tcbck(tshconf, "-a", str(noexec), str(plain), "mode=TCB,644")
+    assert r.returncode == 0, r.stderr
+    subprocess.run([program("tcbck"), "-C", str(tshconf), "-q", "-a",
+                    str(plain), "mode=TCB,755"], check=True)
+    r = tsh(tshconf, "-c", str(noexec))
+    assert (r.returncode, r.stdout) == (126, "")
+    assert r.stderr == f"tsh: {noexec}: Permission denied\n"
+    r = tsh(tshconf, "-c", str(plain))
+    assert (r.returncode, r.stdout) == (126, "")
+    assert r.stderr == f"tsh: {plain}: neither an ELF program nor a #! " \
+        "script\n"

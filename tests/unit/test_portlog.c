@@ -68,6 +68,22 @@ test_lock_within_interval(void **state)
 	assert_int_equal(portlog_unlock(dir, port, &err), 0);
 }
 
+/* After a lock expires, one failure does not lock again. */
+static void
+test_expired_lock_starts_afresh(void **state)
+{
+	struct port_cfg pc = policy(3, 0, 1);
+	struct tp_err err;
+
+	(void)state;
+	assert_false(fail_at(&pc, 1000));
+	assert_false(fail_at(&pc, 1001));
+	assert_true(fail_at(&pc, 1002));
+	assert_false(fail_at(&pc, 1002 + 120));	/* no locked check between */
+	assert_false(locked_at(&pc, 1002 + 121));
+	assert_int_equal(portlog_unlock(dir, port, &err), 0);
+}
+
 static void
 test_spread_failures_do_not_lock(void **state)
 {
@@ -152,6 +168,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lock_within_interval),
+		cmocka_unit_test(test_expired_lock_starts_afresh),
 		cmocka_unit_test(test_spread_failures_do_not_lock),
 		cmocka_unit_test(test_success_resets_and_zero_never_unlocks),
 		cmocka_unit_test(test_malformed_state_is_locked),
