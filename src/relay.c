@@ -1,0 +1,180 @@
+/*
+ * relay.c - carry a session between the terminal and its pty.
+ *
+ * Defends the terminal from the session: the session only ever has the
+ * pty; every byte it sends the terminal passes through here, and every byte
+ * typed passes the input hook first (where the secure attention key is
+ * caught).  Both directions are buffered and non-blocking, so a terminal
+ * that stops reading (Ctrl-S, a slow line) holds output back without
+ * losing it and without stopping input.  SIGWINCH is taken only inside
+ * ppoll, so a window size change is never missed between two checks.
+ * One relay a process: the buffers are static.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "relay.h"
+
+#define BUF (64 * 1024)
+
+struct buf {
+	char data[BUF];
+	size_t len;
+};
+
+static volatile sig_atomic_t winched;
+
+static void
+on_winch(int sig)
+{
+	(void)sig;
+	winched = 1;
+}
+
+static void
+copy_winsize(int tty, int master)
+{
+	struct winsize ws;
+
+	if (ioctl(tty, TIOCGWINSZ, &ws) == 0)
+		ioctl(master, TIOCSWINSZ, &ws);
+}
+
+/* Write what fd takes of b now; -1 on an error other than "not now". */
+static int
+drain(int fd, struct buf *b)
+{
+	ssize_t n = write(fd, b->data, b->len);
+
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	memmove(b->data, b->data + n, b->len - (size_t)n);
+	b->len -= (size_t)n;
+	return 0;
+}
+
+/*
+ * Read into b (its length grows by what was read); the count, 0 at the end
+ * (EOF, or EIO: every other side closed), -2 for "not now", -1 an error.
+ */
+static ssize_t
+fill(int fd, struct buf *b)
+{
+	ssize_t n = read(fd, b->data + b->len, BUF - b->len);
+
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return -2;
+	if (n == -1 && errno == EIO)
+		return 0;
+	if (n > 0)
+		b->len += (size_t)n;
+	return n;
+}
+
+static int
+nonblock(int fd, int *old)
+{
+	if ((*old = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, *old | O_NONBLOCK);
+}
+
+enum relay_end
+tp_relay(int tty, int master, const struct relay_hooks *hooks)
+{
+	static struct buf in, out;	/* terminal to pty, pty to terminal */
+	struct sigaction sa, oldsa;
+	sigset_t block, during, oldmask;
+	enum relay_end end = RELAY_ERROR;
+	int ttyfl, masterfl;
+	bool master_done = false;
+
+	in.len = out.len = 0;
+	if (nonblock(tty, &ttyfl) == -1)
+		return RELAY_ERROR;
+	if (nonblock(master, &masterfl) == -1) {
+		fcntl(tty, F_SETFL, ttyfl);
+		return RELAY_ERROR;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_winch;
+	sigaction(SIGWINCH, &sa, &oldsa);
+	sigemptyset(&block);
+	sigaddset(&block, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &block, &oldmask);
+	during = oldmask;
+	sigdelset(&during, SIGWINCH);
+	copy_winsize(tty, master);
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ tty, (short)((in.len < BUF ? POLLIN : 0) |
+				       (out.len ? POLLOUT : 0)), 0 },
+			{ master, (short)((!master_done && out.len < BUF ?
+					   POLLIN : 0) |
+					  (in.len ? POLLOUT : 0)), 0 },
+		};
+		ssize_t n;
+
+		if (master_done && out.len == 0) {
+			end = RELAY_SESSION_ENDED;
+			break;
+		}
+		if (ppoll(p, 2, NULL, &during) == -1 && errno != EINTR)
+			break;
+		if (winched) {
+			winched = 0;
+			copy_winsize(tty, master);
+		}
+		if (p[0].revents & POLLIN) {
+			size_t before = in.len;
+
+			if ((n = fill(tty, &in)) == 0) {
+				end = RELAY_HANGUP;
+				break;
+			}
+			if (n == -1)
+				break;
+			if (n > 0 && hooks && hooks->input) {
+				ssize_t keep = hooks->input(hooks->arg,
+							    in.data + before,
+							    (size_t)n);
+
+				if (keep < 0) {
+					end = RELAY_STOPPED;
+					break;
+				}
+				/* pass on only what the hook let through */
+				in.len = before + ((size_t)keep < (size_t)n ?
+						   (size_t)keep : (size_t)n);
+			}
+		} else if (p[0].revents & (POLLHUP | POLLERR)) {
+			end = RELAY_HANGUP;
+			break;
+		}
+		/* read only into room: a read of 0 bytes would look like EOF */
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR) &&
+		    !master_done && out.len < BUF) {
+			n = fill(master, &out);
+			if (n == 0 || n == -1)
+				master_done = true;	/* the session closed it */
+		}
+		if ((p[0].revents & POLLOUT) && drain(tty, &out) == -1) {
+			end = RELAY_HANGUP;
+			break;
+		}
+		if ((p[1].revents & POLLOUT) && drain(master, &in) == -1)
+			master_done = true;
+	}
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	sigaction(SIGWINCH, &oldsa, NULL);
+	fcntl(tty, F_SETFL, ttyfl);
+	fcntl(master, F_SETFL, masterfl);
+	return end;
+}

@@ -1,0 +1,37 @@
+/*
+ * relay.h - carry a session between the physical terminal and the pty it
+ * runs on, so that nothing in the session ever holds the terminal itself.
+ */
+#ifndef TPATH_RELAY_H
+#define TPATH_RELAY_H
+
+#include <sys/types.h>
+
+struct relay_hooks {
+	/*
+	 * Each chunk read from the terminal, before it is passed on (the
+	 * secure attention key watches here).  Returns how many bytes of it
+	 * to pass on, or -1 to stop the relay (RELAY_STOPPED).
+	 */
+	ssize_t (*input)(void *arg, const char *buf, size_t len);
+	void *arg;
+};
+
+enum relay_end {
+	RELAY_SESSION_ENDED,	/* every holder of the pty closed it */
+	RELAY_HANGUP,		/* the terminal hung up */
+	RELAY_STOPPED,		/* the input hook said so */
+	RELAY_ERROR,
+};
+
+/*
+ * Relay until one of the ends above: terminal input to the pty master,
+ * pty output to the terminal, window size changes passed on.  Neither
+ * direction blocks the other: a stopped terminal holds the session's
+ * output back (it is not lost) while input still flows.  hooks may be
+ * NULL.  The session must hold the pty's slave open before the relay
+ * starts (open it before forking): a pty nobody holds reads as the end.
+ */
+enum relay_end tp_relay(int tty, int master, const struct relay_hooks *hooks);
+
+#endif
