@@ -31,7 +31,8 @@ endif
 # Debian 12 packages: build, libraries, test tools, man page lint, fuzzing.
 DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
-	python3-pexpect mandoc clang libclang-rt-14-dev auditd acl
+	python3-pexpect mandoc clang libclang-rt-14-dev auditd acl \
+	libpam-modules passwd
 
 # Libraries every program links through libtpath (lazy: after make deps).
 PKG_LIBS  = pam ncurses audit libcrypto libacl
@@ -48,14 +49,18 @@ endif
 CFLAGS ?= -O2 -g
 ifeq ($(SANITIZE),1)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# ASan intercepts crypt(); pam_unix loads libcrypt later, by dlopen, which
+# leaves the interceptor calling NULL: link libcrypt in from the start.
+SAN_LDLIBS := -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 HARDEN_CPPFLAGS :=
 else
 SAN :=
+SAN_LDLIBS :=
 HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 endif
 # -fPIC: the core is linked into PIE programs and into pam_tpath.so.
 ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -DBINDIR='"$(BINDIR)"' \
-	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh $(HARDEN_CPPFLAGS) $(CPPFLAGS)
+	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh -Igetty $(HARDEN_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(CFLAGS) $(WARN) -fstack-protector-strong -fPIC $(SAN) $(PKG_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
@@ -65,6 +70,10 @@ TCBCK_SRCS := src/tcbck.c src/tcbck_check.c
 TSH_MAIN := tsh/main.c
 TSH_LIB_SRCS := $(filter-out $(TSH_MAIN),$(wildcard tsh/*.c))
 TSH_LIB  := $(B)/libtsh.a
+# tgetty: getty/main.c (to come) and the rest of getty/*.c (libgetty).
+GETTY_MAIN := getty/main.c
+GETTY_LIB_SRCS := $(filter-out $(GETTY_MAIN),$(wildcard getty/*.c))
+GETTY_LIB := $(B)/libgetty.a
 CHTCB_SRCS := src/chtcb.c
 PROG_SRCS := $(TCBCK_SRCS) $(CHTCB_SRCS)
 PROGS    := $(B)/tcbck $(B)/chtcb $(if $(wildcard $(TSH_MAIN)),$(B)/tsh)
@@ -96,21 +105,26 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/tcbck: $(TCBCK_SRCS:%.c=$(B)/obj/%.o) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread $(SAN_LDLIBS)
 
 $(B)/chtcb: $(CHTCB_SRCS:%.c=$(B)/obj/%.o) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread $(SAN_LDLIBS)
 
 $(TSH_LIB): $(TSH_LIB_SRCS:%.c=$(B)/obj/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/tsh: $(B)/obj/tsh/main.o $(TSH_LIB) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread
+$(GETTY_LIB): $(GETTY_LIB_SRCS:%.c=$(B)/obj/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
 
-$(B)/tests/%: $(B)/obj/tests/%.o $(TSH_LIB) $(LIB)
+$(B)/tsh: $(B)/obj/tsh/main.o $(TSH_LIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread $(SAN_LDLIBS)
+
+$(B)/tests/%: $(B)/obj/tests/%.o $(TSH_LIB) $(GETTY_LIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSH_LIB) $(LIB) $(CMOCKA_LDLIBS) $(PKG_LDLIBS) -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSH_LIB) $(GETTY_LIB) $(LIB) \
+		$(CMOCKA_LDLIBS) $(PKG_LDLIBS) -lpthread $(SAN_LDLIBS)
 
 # The build lints every man page.
 $(B)/man.lint: $(MANPAGES)

@@ -1,0 +1,256 @@
+/*
+ * login.c - log a user in through Linux-PAM on the terminal tgetty owns.
+ *
+ * Defends the password and the person typing it:
+ *  - a password is read with echo off, handed to PAM and wiped from our
+ *    buffers at once; nothing typed is ever logged or put in a message
+ *    (an unknown user name may be a password typed one line early);
+ *  - PAM's own failure delay is replaced by ours (tgetty's logindelay),
+ *    so a wrong password, an unknown user and a refused account take the
+ *    same time and produce the same words;
+ *  - every answer has a time limit, and end of input or a hang-up ends
+ *    the attempt instead of blocking forever.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "login.h"
+
+struct conv_ctx {
+	int tty;
+	bool aborted;
+};
+
+static void
+say(int tty, const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len > 0) {
+		ssize_t n = write(tty, s, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * One line from the terminal, echoed or not; the line ending is dropped.
+ * -1 at end of input, on a hang-up, a time-out or a line too long.
+ */
+static int
+read_line(int tty, bool echo, char *buf, size_t size)
+{
+	struct termios saved, t;
+	size_t len = 0;
+	int rc = -1;
+
+	if (tcgetattr(tty, &saved) == -1)
+		return -1;
+	t = saved;
+	if (!echo) {
+		t.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+		if (tcsetattr(tty, TCSANOW, &t) == -1)
+			return -1;
+	}
+	while (len < size - 1) {
+		struct pollfd p = { tty, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, LOGIN_TIMEOUT * 1000) != 1 ||
+		    !(p.revents & POLLIN))
+			break;
+		n = read(tty, buf + len, size - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (buf[len - 1] == '\n' || buf[len - 1] == '\r') {
+			while (len && (buf[len - 1] == '\n' ||
+				       buf[len - 1] == '\r'))
+				len--;
+			rc = 0;
+			break;
+		}
+	}
+	buf[len] = '\0';
+	if (rc == -1)
+		explicit_bzero(buf, size);
+	if (!echo) {
+		tcsetattr(tty, TCSANOW, &saved);
+		say(tty, "\n");	/* the newline echo left out (ONLCR) */
+	}
+	return rc;
+}
+
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+     void *data)
+{
+	struct conv_ctx *c = data;
+	struct pam_response *r;
+	char buf[LOGIN_MAX_INPUT];
+
+	if (n <= 0 || n > PAM_MAX_NUM_MSG ||
+	    (r = calloc((size_t)n, sizeof(*r))) == NULL)
+		return PAM_CONV_ERR;
+	for (int i = 0; i < n; i++) {
+		int style = msg[i]->msg_style;
+
+		switch (style) {
+		case PAM_PROMPT_ECHO_OFF:
+		case PAM_PROMPT_ECHO_ON:
+			say(c->tty, msg[i]->msg);
+			if (read_line(c->tty, style == PAM_PROMPT_ECHO_ON, buf,
+				      sizeof(buf)) == -1) {
+				c->aborted = true;
+				goto fail;
+			}
+			r[i].resp = strdup(buf);
+			explicit_bzero(buf, sizeof(buf));
+			if (r[i].resp == NULL)
+				goto fail;
+			break;
+		case PAM_ERROR_MSG:
+		case PAM_TEXT_INFO:
+			say(c->tty, msg[i]->msg);
+			say(c->tty, "\n");
+			break;
+		default:
+			goto fail;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+fail:
+	for (int i = 0; i < n; i++) {
+		if (r[i].resp) {
+			explicit_bzero(r[i].resp, strlen(r[i].resp));
+			free(r[i].resp);
+		}
+	}
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+/* PAM asks for a delay after a failure: tgetty makes its own, the same
+ * for every kind of failure. */
+static void
+no_delay(int retval, unsigned usec, void *data)
+{
+	(void)retval, (void)usec, (void)data;
+}
+
+static struct conv_ctx ctx;
+static const struct pam_conv pconv = { conv, &ctx };
+
+static enum login_result
+fail(struct login *l, int rc, enum login_result why, struct tp_err *err)
+{
+	if (l->pamh)
+		pam_end(l->pamh, rc);
+	l->pamh = NULL;
+	explicit_bzero(l->user, sizeof(l->user));
+	if (why == LOGIN_ERROR)
+		tp_err_set(err, "PAM: %s", pam_strerror(NULL, rc));
+	else
+		tp_err_set(err, "login failed");	/* no name: it may be a
+							   password */
+	return why;
+}
+
+enum login_result
+login_authenticate(int tty, const char *ttyname, const struct port_cfg *pc,
+		   const char *service, const char *pamconfdir,
+		   struct login *l, struct tp_err *err)
+{
+	const void *item = NULL;
+	struct passwd pw, *res = NULL;
+	char pwbuf[8192];
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	ctx.tty = tty;
+	ctx.aborted = false;
+	say(tty, pc->herald);
+	do {
+		say(tty, "login: ");
+		if (read_line(tty, pc->usernameecho, l->user,
+			      sizeof(l->user)) == -1)
+			return fail(l, PAM_SUCCESS, LOGIN_ABORTED, err);
+	} while (l->user[0] == '\0');
+	if (pc->herald2)
+		say(tty, pc->herald2);
+	rc = pamconfdir ? pam_start_confdir(service, l->user, &pconv,
+					     pamconfdir, &l->pamh) :
+	     pam_start(service, l->user, &pconv, &l->pamh);
+	if (rc != PAM_SUCCESS)
+		return fail(l, rc, LOGIN_ERROR, err);
+	if ((rc = pam_set_item(l->pamh, PAM_TTY, ttyname)) != PAM_SUCCESS ||
+	    (rc = pam_set_item(l->pamh, PAM_FAIL_DELAY,
+			       (const void *)no_delay)) != PAM_SUCCESS)
+		return fail(l, rc, LOGIN_ERROR, err);
+	rc = pam_authenticate(l->pamh, 0);
+	if (rc == PAM_SUCCESS) {
+		rc = pam_acct_mgmt(l->pamh, 0);
+		if (rc == PAM_NEW_AUTHTOK_REQD)
+			rc = pam_chauthtok(l->pamh, PAM_CHANGE_EXPIRED_AUTHTOK);
+	}
+	if (ctx.aborted)
+		return fail(l, rc, LOGIN_ABORTED, err);
+	if (rc != PAM_SUCCESS)
+		return fail(l, rc, LOGIN_FAILED, err);
+	/* the name PAM settled on, and its account */
+	if (pam_get_item(l->pamh, PAM_USER, &item) != PAM_SUCCESS ||
+	    item == NULL || strlen(item) >= sizeof(l->user))
+		return fail(l, PAM_USER_UNKNOWN, LOGIN_FAILED, err);
+	snprintf(l->user, sizeof(l->user), "%s", (const char *)item);
+	if (getpwnam_r(l->user, &pw, pwbuf, sizeof(pwbuf), &res) != 0 ||
+	    res == NULL)
+		return fail(l, PAM_USER_UNKNOWN, LOGIN_FAILED, err);
+	l->uid = pw.pw_uid;
+	l->gid = pw.pw_gid;
+	snprintf(l->home, sizeof(l->home), "%s", pw.pw_dir);
+	snprintf(l->shell, sizeof(l->shell), "%s", *pw.pw_shell ?
+		 pw.pw_shell : "/bin/sh");
+	return LOGIN_OK;
+}
+
+int
+login_open_session(struct login *l, struct tp_err *err)
+{
+	int rc = pam_setcred(l->pamh, PAM_ESTABLISH_CRED);
+
+	if (rc == PAM_SUCCESS && (rc = pam_open_session(l->pamh, 0)) !=
+	    PAM_SUCCESS)
+		pam_setcred(l->pamh, PAM_DELETE_CRED);
+	if (rc != PAM_SUCCESS)
+		return tp_err_set(err, "PAM session: %s",
+				  pam_strerror(l->pamh, rc));
+	return 0;
+}
+
+void
+login_end(struct login *l, int status)
+{
+	if (l->pamh == NULL)
+		return;
+	if (status == PAM_SUCCESS) {
+		pam_close_session(l->pamh, 0);
+		pam_setcred(l->pamh, PAM_DELETE_CRED);
+	}
+	pam_end(l->pamh, status);
+	l->pamh = NULL;
+}
