@@ -1,0 +1,120 @@
+/*
+ * session.c - start a user's session on a new pty.
+ *
+ * Defends the terminal and the system: the session gets a pty, never the
+ * terminal; the pty's slave is opened before the fork (the relay must not
+ * see a pty nobody holds) and handed to the user; privileges are dropped
+ * in the only safe order (groups, gid, uid) and each step is checked,
+ * including that root cannot be regained, before anything of the user's
+ * runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "session.h"
+
+/* In the child: become the user, or die. */
+static void
+drop_privileges(const struct login *l)
+{
+	if (initgroups(l->user, l->gid) == -1 || setgid(l->gid) == -1 ||
+	    setuid(l->uid) == -1 || getuid() != l->uid ||
+	    geteuid() != l->uid || getgid() != l->gid ||
+	    getegid() != l->gid || (l->uid != 0 && setuid(0) != -1)) {
+		dprintf(STDERR_FILENO, "tgetty: cannot become %s\n", l->user);
+		_exit(126);
+	}
+}
+
+static void __attribute__((noreturn))
+child(const struct login *l, int slave, char *const env[],
+      char *const argv[])
+{
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE,
+				    SIGCHLD, SIGTSTP, SIGTTIN, SIGTTOU };
+	const char *base = strrchr(l->shell, '/');
+	char arg0[sizeof(l->shell) + 1];
+	char *shell[2];
+	sigset_t none;
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (setsid() == -1 || ioctl(slave, TIOCSCTTY, 0) == -1 ||
+	    dup2(slave, 0) == -1 || dup2(slave, 1) == -1 ||
+	    dup2(slave, 2) == -1)
+		_exit(126);
+	if (slave > 2)
+		close(slave);
+	drop_privileges(l);
+	if (chdir(l->home) == -1) {
+		dprintf(STDERR_FILENO, "No directory, logging in with "
+			"HOME=/\n");
+		if (chdir("/") == -1)
+			_exit(126);
+	}
+	if (argv) {
+		execve(argv[0], argv, env);
+		_exit(127);
+	}
+	/* a login shell: "-" and its name */
+	snprintf(arg0, sizeof(arg0), "-%s", base ? base + 1 : l->shell);
+	shell[0] = arg0;
+	shell[1] = NULL;
+	execve(l->shell, shell, env);
+	dprintf(STDERR_FILENO, "tgetty: %s: %s\n", l->shell, strerror(errno));
+	_exit(127);
+}
+
+int
+session_start(const struct login *l, char *const env[], char *const argv[],
+	      int private, struct session *s, struct tp_err *err)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	gid_t tty_gid;
+	int slave;
+
+	memset(s, 0, sizeof(*s));
+	s->pid = -1;
+	tty_gid = getgrnam_r("tty", &gr, buf, sizeof(buf), &res) == 0 && res ?
+		  gr.gr_gid : l->gid;
+	if ((s->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
+	    grantpt(s->master) == -1 || unlockpt(s->master) == -1 ||
+	    ptsname_r(s->master, s->tty, sizeof(s->tty)) != 0) {
+		tp_err_set(err, "pty: %s", strerror(errno));
+		goto fail;
+	}
+	/* opened before the fork; the user's, written by nobody else */
+	if ((slave = open(s->tty, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
+	    fchown(slave, l->uid, tty_gid) == -1 ||
+	    fchmod(slave, private ? 0600 : 0620) == -1) {
+		tp_err_set(err, "%s: %s", s->tty, strerror(errno));
+		if (slave != -1)
+			close(slave);
+		goto fail;
+	}
+	if ((s->pid = fork()) == -1) {
+		tp_err_set(err, "fork: %s", strerror(errno));
+		close(slave);
+		goto fail;
+	}
+	if (s->pid == 0)
+		child(l, slave, env, argv);
+	close(slave);
+	return 0;
+fail:
+	if (s->master != -1)
+		close(s->master);
+	s->master = -1;
+	return -1;
+}
