@@ -76,7 +76,7 @@ GETTY_LIB_SRCS := $(filter-out $(GETTY_MAIN),$(wildcard getty/*.c))
 GETTY_LIB := $(B)/libgetty.a
 CHTCB_SRCS := src/chtcb.c
 PROG_SRCS := $(TCBCK_SRCS) $(CHTCB_SRCS)
-PROGS    := $(B)/tcbck $(B)/chtcb $(if $(wildcard $(TSH_MAIN)),$(B)/tsh)
+PROGS    := $(B)/tcbck $(B)/chtcb $(B)/tsh $(B)/tgetty
 LIB_SRCS := $(filter-out $(PROG_SRCS),$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB      := $(B)/libtpath.a
@@ -117,6 +117,9 @@ $(TSH_LIB): $(TSH_LIB_SRCS:%.c=$(B)/obj/%.o)
 $(GETTY_LIB): $(GETTY_LIB_SRCS:%.c=$(B)/obj/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+$(B)/tgetty: $(B)/obj/getty/main.o $(GETTY_LIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread $(SAN_LDLIBS)
 
 $(B)/tsh: $(B)/obj/tsh/main.o $(TSH_LIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread $(SAN_LDLIBS)

@@ -1,0 +1,149 @@
+"""tgetty on a real pty, with real Linux-PAM (pam_unix) and a real user."""
+import errno
+import os
+import select
+import stat
+import subprocess
+import time
+
+import pytest
+from pexpect import EOF, fdpexpect
+
+from auditd import auditd  # noqa: F401 (the fixture)
+from conftest import program
+from test_login import PASSWORD, pamconf, user  # noqa: F401 (fixtures)
+
+
+@pytest.fixture
+def shell_user(user):  # noqa: F811
+    subprocess.run(["usermod", "-s", "/bin/sh", user.pw_name], check=True)
+    yield user
+    subprocess.run(["usermod", "-s", "/usr/sbin/nologin", user.pw_name],
+                   check=True)
+
+
+def wait_for(master, want, timeout=10):
+    """Read until want; EIO while tgetty revokes the terminal is no end."""
+    buf, deadline = b"", time.monotonic() + timeout
+    while want not in buf and time.monotonic() < deadline:
+        r, _, _ = select.select([master], [], [], 0.1)
+        if r:
+            try:
+                buf += os.read(master, 4096)
+            except OSError as e:
+                if e.errno != errno.EIO:
+                    raise
+                time.sleep(0.05)
+    assert want in buf, buf
+    return buf
+
+
+@pytest.fixture
+def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
+    state = tmp_path / "state"
+    state.mkdir()
+    state.chmod(0o755)
+    started = []
+
+    def start(cfg="default:\n\tlogindelay = 0\n"):
+        (confdir / "login.cfg").write_text(cfg)
+        master, slave = os.openpty()
+        path = os.ttyname(slave)
+        os.close(slave)
+        p = procs.popen([program("tgetty"), "-C", str(confdir),
+                         "--pam-service", "tptest", "--pam-confdir",
+                         str(pamconf), "--state-dir", str(state), path,
+                         "vt100"], start_new_session=True,
+                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+        wait_for(master, b"login: ")
+        child = fdpexpect.fdspawn(master, encoding="utf-8", timeout=15)
+        started.append(master)
+        return p, child, path, state
+
+    yield start
+    for fd in started:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def log_in(child, name, password):
+    child.sendline(name)
+    child.expect_exact("Password: ")
+    child.sendline(password)
+
+
+def test_login_runs_a_relayed_session(getty, shell_user):
+    p, child, path, _ = getty()
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
+    child.sendline("echo SESSION-$((6*7)); tty")
+    child.expect_exact("SESSION-42")
+    child.expect(r"(/dev/pts/\d+)")
+    assert child.match.group(1) != path     # the session has its own pty
+    st = os.stat(path)                      # the terminal stays root's
+    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o600)
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
+
+
+def test_failures_look_the_same_and_three_disconnect(getty, shell_user):
+    p, child, _, _ = getty()
+    outs = []
+    for name in (shell_user.pw_name, "no-such-user-tpath",
+                 shell_user.pw_name):
+        log_in(child, name, "wrong-Password-1")
+        child.expect_exact("Login incorrect\r\n")
+        outs.append(child.before)
+        if len(outs) < 3:
+            child.expect_exact("login: ")
+    assert outs[0] == outs[1] == outs[2] == "\r\n"
+    assert p.wait(timeout=10) == 1          # disconnected after three
+    child.expect(EOF)
+
+
+def test_a_locked_port_refuses_without_saying_so(getty, shell_user):
+    cfg = ("default:\n\tlogindelay = 0\n\tlogindisable = 2\n"
+           "\tlogininterval = 60\n\tloginreenable = 0\n")
+    p, child, path, state = getty(cfg)
+    for _ in range(2):
+        log_in(child, shell_user.pw_name, "wrong-Password-1")
+        child.expect_exact("Login incorrect\r\n")
+        child.expect_exact("login: ")
+    assert "\tlocked = " in (state / "portlog").read_text()
+    log_in(child, shell_user.pw_name, PASSWORD)     # right, but locked
+    child.expect_exact("Login incorrect\r\n")
+    assert p.wait(timeout=10) == 1
+    # an administrator unlocks it: the port's stanza goes
+    (state / "portlog").unlink()
+    p, child, path, state = getty(cfg)
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
+
+
+def test_the_audit_trail_has_logins_and_no_password(getty, shell_user,
+                                                    auditd):  # noqa: F811
+    since = time.strftime("%H:%M:%S")
+    p, child, path, _ = getty()
+    log_in(child, shell_user.pw_name, "Typo-Secret-4411")
+    child.expect_exact("Login incorrect\r\n")
+    child.expect_exact("login: ")
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
+    time.sleep(0.5)
+    r = subprocess.run([auditd.ausearch, "-ts", "today", since, "-i"],
+                       capture_output=True, text=True, errors="replace")
+    mine = [x for x in r.stdout.splitlines() if path in x]
+    assert any("op=login" in x and "res=failed" in x for x in mine), mine
+    assert any("op=login" in x and shell_user.pw_name in x and
+               "res=success" in x for x in mine), mine
+    assert any("op=logout" in x for x in mine), mine
+    with open("/var/log/audit/audit.log", errors="replace") as f:
+        log = f.read()
+    assert PASSWORD not in log and "Typo-Secret-4411" not in log
