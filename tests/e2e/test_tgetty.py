@@ -147,3 +147,81 @@ def test_the_audit_trail_has_logins_and_no_password(getty, shell_user,
     with open("/var/log/audit/audit.log", errors="replace") as f:
         log = f.read()
     assert PASSWORD not in log and "Typo-Secret-4411" not in log
+
+
+def type_on(vt, text):
+    """Keystrokes on a virtual console, as a short-lived helper would."""
+    import fcntl
+    fd = os.open(vt, os.O_RDWR | os.O_NOCTTY)
+    try:
+        for ch in text.encode():
+            fcntl.ioctl(fd, 0x5412, bytes([ch]))        # TIOCSTI
+    finally:
+        os.close(fd)
+
+
+def screen(vcs):
+    with open(vcs, "rb") as f:
+        return f.read().decode("latin-1")
+
+
+def wait_screen(vcs, want, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if want in screen(vcs):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{want!r} not on {vcs}: {screen(vcs).split()}")
+
+
+def test_a_whole_login_on_a_virtual_console(confdir, pamconf, procs,  # noqa: F811
+                                            tmp_path, shell_user):
+    vt, vcs = "/dev/tty8", "/dev/vcs8"
+    if not (os.path.exists(vt) and os.path.exists(vcs)):
+        pytest.skip("no virtual console tty8 here")
+    state = tmp_path / "state"
+    state.mkdir()
+    state.chmod(0o755)
+    (confdir / "login.cfg").write_text("default:\n\tlogindelay = 0\n")
+    p = procs.popen([program("tgetty"), "-C", str(confdir), "--pam-service",
+                     "tptest", "--pam-confdir", str(pamconf), "--state-dir",
+                     str(state), "tty8"], start_new_session=True,
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL)
+    wait_screen(vcs, "login:")
+    type_on(vt, shell_user.pw_name + "\r")
+    wait_screen(vcs, "Password:")
+    type_on(vt, PASSWORD + "\r")
+    wait_screen(vcs, "$ ")
+    assert PASSWORD not in screen(vcs)
+    st = os.stat(vt)
+    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o600)
+    type_on(vt, "echo VT-SESSION-$((40+2))\r")
+    wait_screen(vcs, "VT-SESSION-42")
+    type_on(vt, "exit\r")
+    assert p.wait(timeout=10) == 0
+
+
+def test_who_shows_the_session(getty, shell_user):
+    made = not os.path.exists("/run/utmp")
+    if made:                              # as systemd-tmpfiles would
+        import grp
+        fd = os.open("/run/utmp", os.O_CREAT | os.O_WRONLY, 0o664)
+        os.fchown(fd, 0, grp.getgrnam("utmp").gr_gid)
+        os.close(fd)
+    try:
+        p, child, path, _ = getty()
+        log_in(child, shell_user.pw_name, PASSWORD)
+        child.expect_exact("$ ")
+        line = path[len("/dev/"):]
+        who = subprocess.run(["who"], capture_output=True, text=True).stdout
+        assert any(w.split()[:2] == [shell_user.pw_name, line]
+                   for w in who.splitlines()), who
+        child.sendline("exit")
+        assert p.wait(timeout=10) == 0
+        who = subprocess.run(["who"], capture_output=True, text=True).stdout
+        assert not any(w.split()[:2] == [shell_user.pw_name, line]
+                       for w in who.splitlines())
+    finally:
+        if made:
+            os.unlink("/run/utmp")
