@@ -183,6 +183,12 @@ def test_a_whole_login_on_a_virtual_console(confdir, pamconf, procs,  # noqa: F8
     state.mkdir()
     state.chmod(0o755)
     (confdir / "login.cfg").write_text("default:\n\tlogindelay = 0\n")
+    # a blank screen first: "login:" can then only be this tgetty's, whose
+    # flush of type-ahead is over by the time it shows it
+    fd = os.open(vt, os.O_WRONLY | os.O_NOCTTY)
+    os.write(fd, b"\x1b[H\x1b[2J")
+    os.close(fd)
+    assert "login:" not in screen(vcs)
     p = procs.popen([program("tgetty"), "-C", str(confdir), "--pam-service",
                      "tptest", "--pam-confdir", str(pamconf), "--state-dir",
                      str(state), "tty8"], start_new_session=True,
