@@ -14,6 +14,7 @@ SYSCONFDIR ?= /etc
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 CONFDIR    := $(SYSCONFDIR)/tpath
 LOCALSTATEDIR ?= /var/lib
 STATEDIR   := $(LOCALSTATEDIR)/tpath
@@ -174,9 +175,15 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man1
 	$(if $(filter %.1,$(MANPAGES)),install -m 0644 $(filter %.1,$(MANPAGES)) \
 		$(DESTDIR)$(MANDIR)/man1/)
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in tgetty@.service serial-tgetty@.service; do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' conf/$$u.in > $(DESTDIR)$(UNITDIR)/$$u; \
+	done
+	install -d $(DESTDIR)$(SYSCONFDIR)/pam.d
 	@# configuration: installed once, never over an administrator's copy
-	@for f in conf/tsh_profile; do \
-		t=$(DESTDIR)$(CONFDIR)/$${f##*/}; \
+	@for f in conf/tsh_profile conf/login.cfg conf/pam.d/tgetty; do \
+		case $$f in conf/pam.d/*) t=$(DESTDIR)$(SYSCONFDIR)/pam.d/$${f##*/};; \
+		*) t=$(DESTDIR)$(CONFDIR)/$${f##*/};; esac; \
 		if [ -e "$$t" ]; then echo "install: keeping $$t"; \
 		else install -m 0644 $$f "$$t"; fi; \
 	done

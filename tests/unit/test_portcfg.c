@@ -159,6 +159,29 @@ teardown(void **state)
 	return tmpdir_remove(dir);
 }
 
+/* The example make install puts in place reads as it says. */
+static void
+test_shipped_example(void **state)
+{
+	char cmd[256];
+	struct port_cfg pc;
+	struct stz_doc *doc;
+	struct tp_err err;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -f %s/login.cfg && cp conf/login.cfg "
+		 "%s/login.cfg", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	if (port_cfg_load(dir, "/dev/tty1", &pc, &doc, &err) == -1)
+		print_error("%s\n", err.msg);
+	assert_non_null(doc);
+	assert_false(pc.sak_enabled);
+	assert_int_equal(pc.logindisable, 5);
+	assert_int_equal(pc.logininterval, 300);
+	assert_int_equal(pc.loginreenable, 15);
+	stz_free(doc);
+}
+
 int
 main(void)
 {
@@ -166,6 +189,7 @@ main(void)
 		cmocka_unit_test(test_missing_file_gives_defaults),
 		cmocka_unit_test(test_port_then_default),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_shipped_example),
 	};
 
 	return cmocka_run_group_tests_name("port policy", tests, setup,
