@@ -17,11 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
+#include "cgroup.h"
 #include "login.h"
 #include "logintimes.h"
 #include "portlog.h"
@@ -89,26 +91,38 @@ session_env(const struct login *l, const char *term)
 static int __attribute__((noreturn))
 run_session(int tty, const char *path, const char *term, struct login *l)
 {
+	char cgroup[4096];
 	struct session s;
 	struct tp_err err;
 	enum relay_end end;
 	char **env;
-	int st = 0;
+	int st = 0, pidfd;
 
 	if (login_open_session(l, &err) == -1)
 		die("%s: %s", path, err.msg);
+	if (cgroup_create(getpid(), cgroup, sizeof(cgroup)) == -1)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: no cgroup v2 for the "
+		       "session: it ends by its process group only", path);
 	if ((env = session_env(l, term)) == NULL ||
-	    session_start(l, env, NULL, 0, &s, &err) == -1)
+	    session_start_in(cgroup, l, env, NULL, 0, &s, &err) == -1)
 		die("%s: cannot start the session: %s", path,
 		    env ? err.msg : "out of memory");
 	utmp_session(path, s.pid, l->user);
-	end = tp_relay(tty, s.master, NULL);
+	/* the session ends with its shell, whatever else holds the pty */
+	pidfd = (int)syscall(SYS_pidfd_open, s.pid, 0);
+	end = tp_relay_pid(tty, s.master, pidfd, NULL);
+	if (pidfd != -1)
+		close(pidfd);
 	/* the terminal went away, or the relay failed: end the session */
 	if (end != RELAY_SESSION_ENDED)
 		kill(-s.pid, SIGHUP);
 	close(s.master);		/* hangs up whatever is left on the pty */
 	while (waitpid(s.pid, &st, 0) == -1 && errno == EINTR)
 		;
+	/* the whole session, detached daemons included */
+	if (cgroup_end(cgroup) == -1)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: cannot end the session's "
+		       "cgroup %s: %m", path, cgroup);
 	utmp_ended(path, s.pid);
 	login_end(l, PAM_SUCCESS);
 	tp_audit(TP_AUDIT_USER_LOGOUT, true, "logout", "acct", l->user, "tty",

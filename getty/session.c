@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "session.h"
 
 /* In the child: become the user, or die. */
@@ -35,8 +36,8 @@ drop_privileges(const struct login *l)
 }
 
 static void __attribute__((noreturn))
-child(const struct login *l, int slave, char *const env[],
-      char *const argv[])
+child(const char *cgroup, const struct login *l, int slave,
+      char *const env[], char *const argv[])
 {
 	static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE,
 				    SIGCHLD, SIGTSTP, SIGTTIN, SIGTTOU };
@@ -55,6 +56,11 @@ child(const struct login *l, int slave, char *const env[],
 		_exit(126);
 	if (slave > 2)
 		close(slave);
+	if (cgroup_enter(cgroup) == -1) {	/* while still root */
+		dprintf(STDERR_FILENO, "tgetty: cannot enter the session's "
+			"cgroup\n");
+		_exit(126);
+	}
 	drop_privileges(l);
 	if (chdir(l->home) == -1) {
 		dprintf(STDERR_FILENO, "No directory, logging in with "
@@ -78,6 +84,14 @@ child(const struct login *l, int slave, char *const env[],
 int
 session_start(const struct login *l, char *const env[], char *const argv[],
 	      int private, struct session *s, struct tp_err *err)
+{
+	return session_start_in("", l, env, argv, private, s, err);
+}
+
+int
+session_start_in(const char *cgroup, const struct login *l,
+		 char *const env[], char *const argv[], int private,
+		 struct session *s, struct tp_err *err)
 {
 	struct group gr, *res = NULL;
 	char buf[4096];
@@ -109,7 +123,7 @@ session_start(const struct login *l, char *const env[], char *const argv[],
 		goto fail;
 	}
 	if (s->pid == 0)
-		child(l, slave, env, argv);
+		child(cgroup, l, slave, env, argv);
 	close(slave);
 	return 0;
 fail:

@@ -25,5 +25,9 @@ struct session {
 int session_start(const struct login *l, char *const env[],
 		  char *const argv[], int private, struct session *s,
 		  struct tp_err *err);
+/* The same in the cgroup at cgroup_path (made by cgroup_create, or ""). */
+int session_start_in(const char *cgroup_path, const struct login *l,
+		     char *const env[], char *const argv[], int private,
+		     struct session *s, struct tp_err *err);
 
 #endif

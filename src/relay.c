@@ -88,12 +88,19 @@ nonblock(int fd, int *old)
 enum relay_end
 tp_relay(int tty, int master, const struct relay_hooks *hooks)
 {
+	return tp_relay_pid(tty, master, -1, hooks);
+}
+
+enum relay_end
+tp_relay_pid(int tty, int master, int pidfd, const struct relay_hooks *hooks)
+{
 	static struct buf in, out;	/* terminal to pty, pty to terminal */
 	struct sigaction sa, oldsa;
 	sigset_t block, during, oldmask;
+	const struct timespec zero = { 0, 0 };
 	enum relay_end end = RELAY_ERROR;
 	int ttyfl, masterfl;
-	bool master_done = false;
+	bool master_done = false, main_exited = false;
 
 	in.len = out.len = 0;
 	if (nonblock(tty, &ttyfl) == -1)
@@ -113,12 +120,13 @@ tp_relay(int tty, int master, const struct relay_hooks *hooks)
 	copy_winsize(tty, master);
 
 	for (;;) {
-		struct pollfd p[2] = {
+		struct pollfd p[3] = {
 			{ tty, (short)((in.len < BUF ? POLLIN : 0) |
 				       (out.len ? POLLOUT : 0)), 0 },
 			{ master, (short)((!master_done && out.len < BUF ?
 					   POLLIN : 0) |
 					  (in.len ? POLLOUT : 0)), 0 },
+			{ main_exited ? -1 : pidfd, POLLIN, 0 },
 		};
 		ssize_t n;
 
@@ -126,8 +134,11 @@ tp_relay(int tty, int master, const struct relay_hooks *hooks)
 			end = RELAY_SESSION_ENDED;
 			break;
 		}
-		if (ppoll(p, 2, NULL, &during) == -1 && errno != EINTR)
+		if (ppoll(p, pidfd == -1 ? 2 : 3, main_exited ? &zero : NULL,
+			  &during) == -1 && errno != EINTR)
 			break;
+		if (p[2].revents & POLLIN)
+			main_exited = true;	/* pass on what is there, then end */
 		if (winched) {
 			winched = 0;
 			copy_winsize(tty, master);
@@ -164,6 +175,8 @@ tp_relay(int tty, int master, const struct relay_hooks *hooks)
 			n = fill(master, &out);
 			if (n == 0 || n == -1)
 				master_done = true;	/* the session closed it */
+		} else if (main_exited && (p[1].events & POLLIN)) {
+			master_done = true;	/* nothing more is waiting */
 		}
 		if ((p[0].revents & POLLOUT) && drain(tty, &out) == -1) {
 			end = RELAY_HANGUP;

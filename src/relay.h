@@ -33,5 +33,12 @@ enum relay_end {
  * starts (open it before forking): a pty nobody holds reads as the end.
  */
 enum relay_end tp_relay(int tty, int master, const struct relay_hooks *hooks);
+/*
+ * The same, and the session also ends when the process of pidfd (its
+ * shell, from pidfd_open) exits: what it wrote is passed on, and anything
+ * it left behind holding the pty no longer keeps the session alive.
+ */
+enum relay_end tp_relay_pid(int tty, int master, int pidfd,
+			    const struct relay_hooks *hooks);
 
 #endif

@@ -231,3 +231,33 @@ def test_who_shows_the_session(getty, shell_user):
     finally:
         if made:
             os.unlink("/run/utmp")
+
+
+def alive(pid):
+    """True while pid runs; a zombie (killed, not yet reaped by PID 1) is dead."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_logout_ends_the_whole_session(getty, shell_user):
+    """A daemon the user detached is gone with the session (cgroup.kill)."""
+    if not any(os.path.exists(f"{m}/cgroup.controllers")
+               for m in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified")):
+        pytest.skip("no cgroup v2 hierarchy here")
+    p, child, path, _ = getty()
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
+    child.sendline("python3 -c 'import os,sys,time\nif os.fork(): sys.exit()\n"
+                   "os.setsid(); print(\"DAEMON\", os.getpid(), flush=True); "
+                   "time.sleep(300)'")
+    child.expect(r"DAEMON (\d+)")
+    daemon = int(child.match.group(1))
+    with open(f"/proc/{daemon}/cgroup") as f:
+        assert f"tpath-session-{p.pid}" in f.read()
+    child.expect_exact("$ ")
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
+    assert not alive(daemon), "the daemon survived"

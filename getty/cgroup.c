@@ -1,0 +1,121 @@
+/*
+ * cgroup.c - a cgroup v2 per session.
+ *
+ * Defends against a session outliving its logout: a process that detaches
+ * (a new session, a double fork) is still in the session's cgroup, and
+ * cgroup.kill ends it with the rest, atomically, so nothing forks its way
+ * out while it is being killed.  The hierarchy is found where it is
+ * mounted: /sys/fs/cgroup (unified) or /sys/fs/cgroup/unified (hybrid).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "cgroup.h"
+
+static const char *const mounts[] = {
+	"/sys/fs/cgroup", "/sys/fs/cgroup/unified", NULL,
+};
+
+static int
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	int fd, rc = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (write(fd, text, strlen(text)) == (ssize_t)strlen(text))
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+/* Our own cgroup in the v2 hierarchy ("0::/path" in /proc/self/cgroup). */
+static int
+own_cgroup(char *buf, size_t len)
+{
+	char line[PATH_MAX + 8];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int rc = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			if (strlen(line + 3) < len) {
+				memcpy(buf, line + 3, strlen(line + 3) + 1);
+				rc = 0;
+			}
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int
+cgroup_create(pid_t pid, char *path, size_t len)
+{
+	char own[PATH_MAX];
+	struct statfs fs;
+
+	path[0] = '\0';
+	if (own_cgroup(own, sizeof(own)) == -1)
+		return -1;
+	for (const char *const *m = mounts; *m; m++) {
+		if (statfs(*m, &fs) == -1 || fs.f_type != CGROUP2_SUPER_MAGIC)
+			continue;
+		if ((size_t)snprintf(path, len, "%s%s/tpath-session-%ld", *m,
+				     strcmp(own, "/") ? own : "",
+				     (long)pid) >= len)
+			break;
+		if (mkdir(path, 0755) == 0 || errno == EEXIST)
+			return 0;
+		break;
+	}
+	path[0] = '\0';
+	return -1;
+}
+
+int
+cgroup_enter(const char *path)
+{
+	return *path ? write_file(path, "cgroup.procs", "0") : 0;
+}
+
+int
+cgroup_end(const char *path)
+{
+	char events[PATH_MAX], buf[256];
+
+	if (*path == '\0')
+		return 0;
+	if (write_file(path, "cgroup.kill", "1") == -1)
+		return -1;
+	/* empty once cgroup.events says "populated 0" */
+	snprintf(events, sizeof(events), "%s/cgroup.events", path);
+	for (int i = 0; i < 500; i++) {
+		int fd = open(events, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd == -1 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+		if (fd != -1)
+			close(fd);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		if (strstr(buf, "populated 0"))
+			break;
+		usleep(10000);
+	}
+	return rmdir(path);
+}
