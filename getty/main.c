@@ -61,6 +61,14 @@ usage(void)
 	exit(2);
 }
 
+static void
+free_env(char **env)
+{
+	for (char **e = env; e && *e; e++)
+		free(*e);
+	free(env);
+}
+
 /* The environment of the session: PAM's, then the usual login ones. */
 static char **
 session_env(const struct login *l, const char *term)
@@ -82,8 +90,11 @@ session_env(const struct login *l, const char *term)
 	    asprintf(&env[i++], "TERM=%s", term) == -1 ||
 	    asprintf(&env[i++], "PATH=%s", l->uid ? "/usr/local/bin:/usr/bin:"
 		     "/bin" : "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-		     "/usr/bin:/sbin:/bin") == -1)
+		     "/usr/bin:/sbin:/bin") == -1) {
+		env[i - 1] = NULL;	/* asprintf left it undefined */
+		free_env(env);
 		return NULL;
+	}
 	return env;
 }
 
@@ -107,6 +118,7 @@ run_session(int tty, const char *path, const char *term, struct login *l)
 	    session_start_in(cgroup, l, env, NULL, 0, &s, &err) == -1)
 		die("%s: cannot start the session: %s", path,
 		    env ? err.msg : "out of memory");
+	free_env(env);			/* the session has its copy */
 	utmp_session(path, s.pid, l->user);
 	/* the session ends with its shell, whatever else holds the pty */
 	pidfd = (int)syscall(SYS_pidfd_open, s.pid, 0);
