@@ -23,10 +23,17 @@
 
 #define BUF (64 * 1024)
 
+/* The bytes waiting are data[off, len): a partial write only moves off. */
 struct buf {
 	char data[BUF];
-	size_t len;
+	size_t off, len;
 };
+
+static size_t
+waiting(const struct buf *b)
+{
+	return b->len - b->off;
+}
 
 static volatile sig_atomic_t winched;
 
@@ -50,12 +57,13 @@ copy_winsize(int tty, int master)
 static int
 drain(int fd, struct buf *b)
 {
-	ssize_t n = write(fd, b->data, b->len);
+	ssize_t n = write(fd, b->data + b->off, waiting(b));
 
 	if (n == -1)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	memmove(b->data, b->data + n, b->len - (size_t)n);
-	b->len -= (size_t)n;
+	b->off += (size_t)n;
+	if (b->off == b->len)
+		b->off = b->len = 0;
 	return 0;
 }
 
@@ -66,7 +74,14 @@ drain(int fd, struct buf *b)
 static ssize_t
 fill(int fd, struct buf *b)
 {
-	ssize_t n = read(fd, b->data + b->len, BUF - b->len);
+	ssize_t n;
+
+	if (b->off && BUF - b->len < BUF / 4) {	/* make room, seldom */
+		memmove(b->data, b->data + b->off, waiting(b));
+		b->len -= b->off;
+		b->off = 0;
+	}
+	n = read(fd, b->data + b->len, BUF - b->len);
 
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return -2;
@@ -102,7 +117,7 @@ tp_relay_pid(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 	int ttyfl, masterfl;
 	bool master_done = false, main_exited = false;
 
-	in.len = out.len = 0;
+	in.off = in.len = out.off = out.len = 0;
 	if (nonblock(tty, &ttyfl) == -1)
 		return RELAY_ERROR;
 	if (nonblock(master, &masterfl) == -1) {
@@ -121,16 +136,16 @@ tp_relay_pid(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 
 	for (;;) {
 		struct pollfd p[3] = {
-			{ tty, (short)((in.len < BUF ? POLLIN : 0) |
-				       (out.len ? POLLOUT : 0)), 0 },
-			{ master, (short)((!master_done && out.len < BUF ?
+			{ tty, (short)((waiting(&in) < BUF ? POLLIN : 0) |
+				       (waiting(&out) ? POLLOUT : 0)), 0 },
+			{ master, (short)((!master_done && waiting(&out) < BUF ?
 					   POLLIN : 0) |
-					  (in.len ? POLLOUT : 0)), 0 },
+					  (waiting(&in) ? POLLOUT : 0)), 0 },
 			{ main_exited ? -1 : pidfd, POLLIN, 0 },
 		};
 		ssize_t n;
 
-		if (master_done && out.len == 0) {
+		if (master_done && waiting(&out) == 0) {
 			end = RELAY_SESSION_ENDED;
 			break;
 		}
@@ -144,8 +159,6 @@ tp_relay_pid(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 			copy_winsize(tty, master);
 		}
 		if (p[0].revents & POLLIN) {
-			size_t before = in.len;
-
 			if ((n = fill(tty, &in)) == 0) {
 				end = RELAY_HANGUP;
 				break;
@@ -153,6 +166,7 @@ tp_relay_pid(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 			if (n == -1)
 				break;
 			if (n > 0 && hooks && hooks->input) {
+				size_t before = in.len - (size_t)n;
 				ssize_t keep = hooks->input(hooks->arg,
 							    in.data + before,
 							    (size_t)n);
@@ -171,7 +185,7 @@ tp_relay_pid(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 		}
 		/* read only into room: a read of 0 bytes would look like EOF */
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR) &&
-		    !master_done && out.len < BUF) {
+		    !master_done && waiting(&out) < BUF) {
 			n = fill(master, &out);
 			if (n == 0 || n == -1)
 				master_done = true;	/* the session closed it */
