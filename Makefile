@@ -7,7 +7,7 @@
 #   make deps          install the Debian packages the build and tests need
 #   make fuzz          build and run the libFuzzer targets (FUZZ_SECONDS each)
 #   make bench         benchmarks, each against its peer
-#   make demo          the main job (not yet available: see README.md)
+#   make demo          a real tgetty login on a private pty (root)
 
 PREFIX     ?= /usr/local
 SYSCONFDIR ?= /etc
@@ -211,11 +211,9 @@ bench: all $(BENCH_BINS)
 	@for b in $(BENCH_BINS) $(BENCH_SCRIPTS); do \
 		TPATH_BUILD=$(abspath $(B)) $$b || exit 1; done
 
-demo: deps
-	@echo "make demo: not yet available."
-	@echo "The demo is a console login through tgetty with the secure attention"
-	@echo "key; tgetty does not exist yet. Today the tree holds the core's"
-	@echo "stanza-file library and its tests: run 'make check'."
+# A real login through tgetty on a private pty bridged to this terminal.
+demo: deps all $(HELPER_BINS)
+	@TPATH_BUILD=$(B) demo/tpath-demo
 
 clean:
 	rm -rf build

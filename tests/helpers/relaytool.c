@@ -1,7 +1,7 @@
 /*
  * relaytool - run a command on a new pty and relay it to this terminal
- * (stdin), as tgetty relays a session; for the end-to-end tests (not
- * installed).  relaytool COMMAND [ARG...]
+ * (stdin), as tgetty relays a session; for the end-to-end tests, the
+ * relay benchmark and make demo (not installed).  relaytool COMMAND [ARG...]
  * Exit: the command's status; 129 when the terminal hung up (the command
  * is sent SIGHUP).
  */
