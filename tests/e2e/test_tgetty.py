@@ -1,6 +1,7 @@
 """tgetty on a real pty, with real Linux-PAM (pam_unix) and a real user."""
 import errno
 import os
+import re
 import select
 import stat
 import subprocess
@@ -45,11 +46,16 @@ def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
     state.chmod(0o755)
     started = []
 
-    def start(cfg="default:\n\tlogindelay = 0\n"):
+    def start(cfg="default:\n\tlogindelay = 0\n", again=None):
+        """A tgetty on a new pty, or again on the port of an earlier one."""
         (confdir / "login.cfg").write_text(cfg)
-        master, slave = os.openpty()
-        path = os.ttyname(slave)
-        os.close(slave)
+        if again is None:
+            master, slave = os.openpty()
+            path = os.ttyname(slave)
+            os.close(slave)
+            started.append(master)
+        else:
+            master, path = again.child_fd, again.path
         p = procs.popen([program("tgetty"), "-C", str(confdir),
                          "--pam-service", "tptest", "--pam-confdir",
                          str(pamconf), "--state-dir", str(state), path,
@@ -58,7 +64,7 @@ def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
                         stderr=subprocess.DEVNULL)
         wait_for(master, b"login: ")
         child = fdpexpect.fdspawn(master, encoding="utf-8", timeout=15)
-        started.append(master)
+        child.path = path
         return p, child, path, state
 
     yield start
@@ -123,6 +129,37 @@ def test_a_locked_port_refuses_without_saying_so(getty, shell_user):
     child.expect_exact("$ ")
     child.sendline("exit")
     assert p.wait(timeout=10) == 0
+
+
+def test_loginreenable_unlocks_the_port_when_its_time_is_up(getty,
+                                                          shell_user):
+    """A lock of loginreenable = 1 minute: refused while it holds, a login
+    once the minute is over.  The lock's time in the real portlog is set a
+    minute back rather than waiting for it."""
+    cfg = ("default:\n\tlogindelay = 0\n\tlogindisable = 1\n"
+           "\tlogininterval = 60\n\tloginreenable = 1\n")
+    p, child, path, state = getty(cfg)
+    log_in(child, shell_user.pw_name, "wrong-Password-1")
+    child.expect_exact("Login incorrect\r\n")
+    child.expect_exact("login: ")
+    log_in(child, shell_user.pw_name, PASSWORD)     # right, but locked
+    child.expect_exact("Login incorrect\r\n")
+    child.expect_exact("login: ")
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("Login incorrect\r\n")
+    assert p.wait(timeout=10) == 1
+    log = state / "portlog"
+    text = log.read_text()
+    m = re.search(r"\tlocked = (\d+)\n", text)
+    assert m, text
+    log.write_text(text.replace(m.group(0),
+                                f"\tlocked = {int(m.group(1)) - 61}\n"))
+    p, child, path, state = getty(cfg, again=child)     # the same port
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
+    assert path + ":" not in log.read_text(), "the expired lock stayed"
 
 
 def test_the_audit_trail_has_logins_and_no_password(getty, shell_user,
