@@ -3,6 +3,7 @@ import errno
 import os
 import re
 import select
+import signal
 import stat
 import subprocess
 import time
@@ -108,6 +109,21 @@ def test_failures_look_the_same_and_three_disconnect(getty, shell_user):
     assert outs[0] == outs[1] == outs[2] == "\r\n"
     assert p.wait(timeout=10) == 1          # disconnected after three
     child.expect(EOF)
+
+
+def test_the_delay_grows_with_each_failure_whoever_failed(getty,
+                                                        shell_user):
+    """logindelay = 1: the next prompt comes 1 s after the first failure, 2 s
+    after the second, a wrong password and an unknown name alike.  The upper
+    bound only shows that PAM's own delay is not added on top."""
+    p, child, _, _ = getty("default:\n\tlogindelay = 1\n")
+    for n, name in ((1, shell_user.pw_name), (2, "no-such-user-tpath")):
+        log_in(child, name, "wrong-Password-1")
+        child.expect_exact("Login incorrect\r\n")
+        t = time.monotonic()
+        child.expect_exact("login: ")
+        waited = time.monotonic() - t
+        assert n <= waited < n + 1.5, (name, waited)
 
 
 def test_a_locked_port_refuses_without_saying_so(getty, shell_user):
@@ -292,9 +308,13 @@ def test_logout_ends_the_whole_session(getty, shell_user):
                    "time.sleep(300)'")
     child.expect(r"DAEMON (\d+)")
     daemon = int(child.match.group(1))
-    with open(f"/proc/{daemon}/cgroup") as f:
-        assert f"tpath-session-{p.pid}" in f.read()
-    child.expect_exact("$ ")
-    child.sendline("exit")
-    assert p.wait(timeout=10) == 0
-    assert not alive(daemon), "the daemon survived"
+    try:
+        with open(f"/proc/{daemon}/cgroup") as f:
+            assert f"tpath-session-{p.pid}" in f.read()
+        # the shell's prompt may come before or after DAEMON: no wait for it
+        child.sendline("exit")
+        assert p.wait(timeout=10) == 0
+        assert not alive(daemon), "the daemon survived"
+    finally:        # a failure here must not leave the user a process
+        if alive(daemon):
+            os.kill(daemon, signal.SIGKILL)
