@@ -26,6 +26,7 @@
 struct conv_ctx {
 	int tty;
 	bool aborted;
+	const char *pwdprompt;	/* for the next echo-off prompt, if set */
 };
 
 static void
@@ -112,7 +113,12 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 		switch (style) {
 		case PAM_PROMPT_ECHO_OFF:
 		case PAM_PROMPT_ECHO_ON:
-			say(c->tty, msg[i]->msg);
+			if (style == PAM_PROMPT_ECHO_OFF && c->pwdprompt) {
+				say(c->tty, c->pwdprompt);
+				c->pwdprompt = NULL;	/* once */
+			} else {
+				say(c->tty, msg[i]->msg);
+			}
 			if (read_line(c->tty, style == PAM_PROMPT_ECHO_ON, buf,
 				      sizeof(buf)) == -1) {
 				c->aborted = true;
@@ -202,7 +208,11 @@ login_authenticate(int tty, const char *ttyname, const struct port_cfg *pc,
 	    (rc = pam_set_item(l->pamh, PAM_FAIL_DELAY,
 			       (const void *)no_delay)) != PAM_SUCCESS)
 		return fail(l, rc, LOGIN_ERROR, err);
+	/* login.cfg's pwdprompt for the password; a second factor's prompt
+	   or a password change's are PAM's own */
+	ctx.pwdprompt = pc->pwdprompt;
 	rc = pam_authenticate(l->pamh, 0);
+	ctx.pwdprompt = NULL;
 	if (rc == PAM_SUCCESS) {
 		rc = pam_acct_mgmt(l->pamh, 0);
 		if (rc == PAM_NEW_AUTHTOK_REQD)

@@ -126,6 +126,24 @@ def test_the_delay_grows_with_each_failure_whoever_failed(getty,
         assert n <= waited < n + 1.5, (name, waited)
 
 
+def test_pwdprompt_asks_for_the_password(getty, shell_user):
+    """login.cfg's pwdprompt replaces PAM's, for an unknown name too."""
+    p, child, _, _ = getty('default:\n\tlogindelay = 0\n'
+                           '\tpwdprompt = "Pass phrase: "\n')
+    child.sendline("no-such-user-tpath")
+    child.expect_exact("Pass phrase: ")
+    child.sendline("wrong-Password-1")
+    child.expect_exact("Login incorrect\r\n")
+    child.expect_exact("login: ")
+    child.sendline(shell_user.pw_name)
+    child.expect_exact("Pass phrase: ")
+    assert "Password" not in child.before
+    child.sendline(PASSWORD)
+    child.expect_exact("$ ")
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
+
+
 def test_a_locked_port_refuses_without_saying_so(getty, shell_user):
     cfg = ("default:\n\tlogindelay = 0\n\tlogindisable = 2\n"
            "\tlogininterval = 60\n\tloginreenable = 0\n")
