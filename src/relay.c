@@ -149,7 +149,9 @@ tp_relay_pid(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 			end = RELAY_SESSION_ENDED;
 			break;
 		}
-		if (ppoll(p, pidfd == -1 ? 2 : 3, main_exited ? &zero : NULL,
+		/* once the shell is gone, look at the pty without waiting */
+		if (ppoll(p, pidfd == -1 ? 2 : 3,
+			  main_exited && !master_done ? &zero : NULL,
 			  &during) == -1 && errno != EINTR)
 			break;
 		if (p[2].revents & POLLIN)
