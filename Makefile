@@ -192,7 +192,7 @@ install: all
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -DBINDIR='"$(BINDIR)"' \
 	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(TSH_LIB_SRCS) $(wildcard src/*.h tsh/*.h)
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_SRCS) $(TSH_LIB_SRCS) $(wildcard src/*.h tsh/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(TSH_LIB_SRCS) \
 		$(PKG_LDLIBS) -lpthread

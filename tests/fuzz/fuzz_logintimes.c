@@ -28,6 +28,8 @@
 #include <string.h>
 #include <time.h>
 
+#define FUZZ_TARGET "fuzz_logintimes"
+#include "fuzz.h"
 #include "logintimes.h"
 
 #define MAXITEMS (LT_MAX_ENTRIES + 2)
@@ -51,19 +53,6 @@ static const char *const reasons[] = {
 
 static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
 			       31 };
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("fuzz_logintimes: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
 
 static uint64_t
 fnv1a(const uint8_t *p, size_t n)

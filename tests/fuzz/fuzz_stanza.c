@@ -24,24 +24,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define FUZZ_TARGET "fuzz_stanza"
+#include "fuzz.h"
 #include "stanza.h"
 
 #define NAME	"fuzz"
 #define MAXOPS	24
 #define OTHER	"fuzz_other"	/* an attribute name the edits do not use */
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("fuzz_stanza: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
 
 /* ------------------------------------------------------------------ */
 /* Small helpers */
@@ -486,18 +475,6 @@ struct ctx {
 	size_t npool;
 };
 
-static bool
-valid_attr_name(const char *s)
-{
-	if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-		return false;
-	for (s++; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-			return false;
-	return true;
-}
-
 /*
  * Is s well-formed UTF-8 (no overlong form, no surrogate, nothing above
  * U+10FFFF) without control characters: C0 but tab (and, with escapable,
@@ -696,7 +673,7 @@ op_set(struct ctx *c, size_t si, const char *name, const char *const *items,
        size_t n)
 {
 	struct mstz *s = &c->m.st[si];
-	bool ok = valid_attr_name(name);
+	bool ok = is_name(name);
 	struct tp_err err;
 	char *nm = xstrdup(name);	/* name may point into the model */
 	int rc;
@@ -793,12 +770,12 @@ op_copy(struct ctx *c)
 	nm = xstrdup(rnd(&c->r) & 1 ? ma->name : pick_attr_name(c, s));
 	if (stz_set(c->doc, doc_stanza(c, to), nm,
 		    (const char *const *)a->items, a->nitems, &err) == -1) {
-		if (valid_attr_name(nm) && !too_long_ok(err.msg, nm,
+		if (is_name(nm) && !too_long_ok(err.msg, nm,
 		    (const char *const *)a->items, a->nitems))
 			fail("stz_set(\"%s\") of a document's own items: %s",
 			     nm, err.msg);
 	} else {
-		if (!valid_attr_name(nm))
+		if (!is_name(nm))
 			fail("stz_set accepted attribute name \"%s\"", nm);
 		mstz_set(&c->m.st[to], nm, (const char *const *)ma->items,
 			 ma->n);
