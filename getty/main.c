@@ -115,14 +115,14 @@ run_session(int tty, const char *path, const char *term, struct login *l)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: no cgroup v2 for the "
 		       "session: it ends by its process group only", path);
 	if ((env = session_env(l, term)) == NULL ||
-	    session_start_in(cgroup, l, env, NULL, 0, &s, &err) == -1)
+	    session_start(cgroup, l, env, NULL, 0, &s, &err) == -1)
 		die("%s: cannot start the session: %s", path,
 		    env ? err.msg : "out of memory");
 	free_env(env);			/* the session has its copy */
 	utmp_session(path, s.pid, l->user);
 	/* the session ends with its shell, whatever else holds the pty */
 	pidfd = (int)syscall(SYS_pidfd_open, s.pid, 0);
-	end = tp_relay_pid(tty, s.master, pidfd, NULL);
+	end = tp_relay(tty, s.master, pidfd, NULL);
 	if (pidfd != -1)
 		close(pidfd);
 	/* the terminal went away, or the relay failed: end the session */

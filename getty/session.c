@@ -82,16 +82,9 @@ child(const char *cgroup, const struct login *l, int slave,
 }
 
 int
-session_start(const struct login *l, char *const env[], char *const argv[],
-	      int private, struct session *s, struct tp_err *err)
-{
-	return session_start_in("", l, env, argv, private, s, err);
-}
-
-int
-session_start_in(const char *cgroup, const struct login *l,
-		 char *const env[], char *const argv[], int private,
-		 struct session *s, struct tp_err *err)
+session_start(const char *cgroup, const struct login *l, char *const env[],
+	      char *const argv[], int private, struct session *s,
+	      struct tp_err *err)
 {
 	struct group gr, *res = NULL;
 	char buf[4096];

@@ -20,14 +20,12 @@ struct session {
  * private set: the trusted path), and in a new session on it the user's
  * login shell (argv[0] "-sh"), in their home, with their groups and ids
  * set and checked, and env (NULL-terminated "NAME=value") as environment.
- * argv, when not NULL, replaces the login shell (tests, tsh).
+ * argv, when not NULL, replaces the login shell (tests, tsh).  The child
+ * enters the cgroup at cgroup_path (made by cgroup_create; "" for none)
+ * before it gives up root.
  */
-int session_start(const struct login *l, char *const env[],
-		  char *const argv[], int private, struct session *s,
-		  struct tp_err *err);
-/* The same in the cgroup at cgroup_path (made by cgroup_create, or ""). */
-int session_start_in(const char *cgroup_path, const struct login *l,
-		     char *const env[], char *const argv[], int private,
-		     struct session *s, struct tp_err *err);
+int session_start(const char *cgroup_path, const struct login *l,
+		  char *const env[], char *const argv[], int private,
+		  struct session *s, struct tp_err *err);
 
 #endif

@@ -101,13 +101,7 @@ nonblock(int fd, int *old)
 }
 
 enum relay_end
-tp_relay(int tty, int master, const struct relay_hooks *hooks)
-{
-	return tp_relay_pid(tty, master, -1, hooks);
-}
-
-enum relay_end
-tp_relay_pid(int tty, int master, int pidfd, const struct relay_hooks *hooks)
+tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 {
 	static struct buf in, out;	/* terminal to pty, pty to terminal */
 	struct sigaction sa, oldsa;

@@ -31,14 +31,11 @@ enum relay_end {
  * output back (it is not lost) while input still flows.  hooks may be
  * NULL.  The session must hold the pty's slave open before the relay
  * starts (open it before forking): a pty nobody holds reads as the end.
- */
-enum relay_end tp_relay(int tty, int master, const struct relay_hooks *hooks);
-/*
- * The same, and the session also ends when the process of pidfd (its
- * shell, from pidfd_open) exits: what it wrote is passed on, and anything
+ * With pidfd (from pidfd_open; -1 for none), the session also ends when
+ * that process (its shell) exits: what it wrote is passed on, and anything
  * it left behind holding the pty no longer keeps the session alive.
  */
-enum relay_end tp_relay_pid(int tty, int master, int pidfd,
-			    const struct relay_hooks *hooks);
+enum relay_end tp_relay(int tty, int master, int pidfd,
+			const struct relay_hooks *hooks);
 
 #endif

@@ -57,7 +57,7 @@ main(int argc, char **argv)
 		cfmakeraw(&raw);
 		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	}
-	end = tp_relay(STDIN_FILENO, master, NULL);
+	end = tp_relay(STDIN_FILENO, master, -1, NULL);
 	tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	if (end == RELAY_HANGUP) {
 		kill(pid, SIGHUP);

@@ -36,7 +36,7 @@ main(int argc, char **argv)
 	l.gid = pw->pw_gid;
 	snprintf(l.home, sizeof(l.home), "%s", pw->pw_dir);
 	snprintf(l.shell, sizeof(l.shell), "%s", "/bin/sh");
-	if (session_start(&l, env, argc > 2 ? argv + 2 : NULL, 0, &s, &e) == -1)
+	if (session_start("", &l, env, argc > 2 ? argv + 2 : NULL, 0, &s, &e) == -1)
 		errx(1, "%s", e.msg);
 	signal(SIGHUP, SIG_IGN);
 	if (tcgetattr(STDIN_FILENO, &saved) == 0) {
@@ -44,7 +44,7 @@ main(int argc, char **argv)
 		cfmakeraw(&raw);
 		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	}
-	tp_relay(STDIN_FILENO, s.master, NULL);
+	tp_relay(STDIN_FILENO, s.master, -1, NULL);
 	tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	if (waitpid(s.pid, &st, 0) != s.pid)
 		err(1, "wait");
