@@ -143,9 +143,11 @@ tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 			end = RELAY_SESSION_ENDED;
 			break;
 		}
-		/* once the shell is gone, look at the pty without waiting */
+		/* once the shell is gone, look at the pty without waiting,
+		   but only while there is room to read it: a stopped
+		   terminal is waited for, not spun on */
 		if (ppoll(p, pidfd == -1 ? 2 : 3,
-			  main_exited && !master_done ? &zero : NULL,
+			  main_exited && (p[1].events & POLLIN) ? &zero : NULL,
 			  &during) == -1 && errno != EINTR)
 			break;
 		if (p[2].revents & POLLIN)

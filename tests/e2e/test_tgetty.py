@@ -304,6 +304,38 @@ def test_who_shows_the_session(getty, shell_user):
             os.unlink("/run/utmp")
 
 
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])        # utime + stime
+
+
+def test_a_stopped_terminal_is_waited_for_after_the_shell_exits(getty,
+                                                               shell_user):
+    """The shell exits while a job it left floods a terminal nobody reads:
+    tgetty waits for the terminal instead of spinning, then passes on what
+    it holds."""
+    p, child, path, _ = getty()
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
+    # nobody reads: the job fills every buffer before the shell exits
+    child.sendline("setsid head -c 2000000 /dev/zero & sleep 1; exit")
+    time.sleep(2)
+    before = cpu_ticks(p.pid)
+    time.sleep(1)
+    spent = cpu_ticks(p.pid) - before
+    assert p.poll() is None, "tgetty did not wait for the terminal"
+    assert spent < os.sysconf("SC_CLK_TCK") // 4, f"{spent} ticks in 1 s"
+    got = 0
+    while p.poll() is None or select.select([child.child_fd], [], [], 0)[0]:
+        try:
+            got += len(os.read(child.child_fd, 1 << 16))
+        except OSError:
+            break
+    assert p.wait(timeout=10) == 0
+    assert got >= 65536             # at least the relay's full buffer
+
+
 def alive(pid):
     """True while pid runs; a zombie (killed, not yet reaped by PID 1) is dead."""
     try:
