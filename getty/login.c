@@ -19,13 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "login.h"
+#include "sak.h"
 
 struct conv_ctx {
 	int tty;
+	bool sak_enabled;	/* watch for the secure attention key */
 	bool aborted;
+	bool sak;		/* it was pressed */
 	const char *pwdprompt;	/* for the next echo-off prompt, if set */
 };
 
@@ -46,53 +50,103 @@ say(int tty, const char *s)
 	}
 }
 
+enum line { LINE_OK, LINE_ABORTED, LINE_SAK };
+
+static void
+erase(int tty, bool echo, char *buf, size_t *len, size_t to)
+{
+	while (*len > to) {
+		/* a whole UTF-8 character, one column */
+		while (--*len > to && (buf[*len] & 0xc0) == 0x80)
+			;
+		if (echo)
+			say(tty, "\b \b");
+	}
+}
+
 /*
- * One line from the terminal, echoed or not; the line ending is dropped.
- * -1 at end of input, on a hang-up, a time-out or a line too long.
+ * One line from the terminal, echoed or not, edited with erase (DEL or
+ * Backspace), kill (Ctrl-U) and word erase (Ctrl-W); the line ending is
+ * dropped.  The terminal is read byte by byte (not canonical mode), so
+ * that the secure attention key is seen before the line is complete:
+ * LINE_SAK when sak is set and Ctrl-X Ctrl-R was typed.  LINE_ABORTED at
+ * end of input (Ctrl-D on an empty line), on a hang-up, after
+ * LOGIN_TIMEOUT seconds, or for a line too long.
  */
-static int
-read_line(int tty, bool echo, char *buf, size_t size)
+static enum line
+read_line(int tty, bool echo, bool sak, char *buf, size_t size)
 {
 	struct termios saved, t;
+	struct tp_sak key = { false };
+	time_t deadline = time(NULL) + LOGIN_TIMEOUT;
+	enum line rc = LINE_ABORTED;
 	size_t len = 0;
-	int rc = -1;
+	bool done = false;
 
 	if (tcgetattr(tty, &saved) == -1)
-		return -1;
+		return LINE_ABORTED;
 	t = saved;
-	if (!echo) {
-		t.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
-		if (tcsetattr(tty, TCSANOW, &t) == -1)
-			return -1;
-	}
-	while (len < size - 1) {
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHOE | ECHOK | ECHONL |
+				 ECHOCTL | ECHOKE);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(tty, TCSANOW, &t) == -1)
+		return LINE_ABORTED;
+	while (!done) {
 		struct pollfd p = { tty, POLLIN, 0 };
+		time_t left = deadline - time(NULL);
+		char chunk[64];
 		ssize_t n;
 
-		if (poll(&p, 1, LOGIN_TIMEOUT * 1000) != 1 ||
+		if (left <= 0 || poll(&p, 1, (int)left * 1000) != 1 ||
 		    !(p.revents & POLLIN))
 			break;
-		n = read(tty, buf + len, size - 1 - len);
+		n = read(tty, chunk, sizeof(chunk));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		len += (size_t)n;
-		if (buf[len - 1] == '\n' || buf[len - 1] == '\r') {
-			while (len && (buf[len - 1] == '\n' ||
-				       buf[len - 1] == '\r'))
-				len--;
-			rc = 0;
-			break;
+		for (ssize_t i = 0; i < n && !done; i++) {
+			unsigned char c = (unsigned char)chunk[i];
+
+			if (sak && tp_sak_find(&key, chunk + i, 1) == 0) {
+				rc = LINE_SAK;
+				done = true;
+			} else if (c == '\r' || c == '\n') {
+				rc = LINE_OK;
+				done = true;
+			} else if (c == saved.c_cc[VEOF] && len == 0) {
+				done = true;
+			} else if (c == 0177 || c == '\b' ||
+				   c == saved.c_cc[VERASE]) {
+				if (len)
+					erase(tty, echo, buf, &len, len - 1);
+			} else if (c == saved.c_cc[VKILL]) {
+				erase(tty, echo, buf, &len, 0);
+			} else if (c == saved.c_cc[VWERASE]) {
+				size_t to = len;
+
+				while (to && buf[to - 1] == ' ')
+					to--;
+				while (to && buf[to - 1] != ' ')
+					to--;
+				erase(tty, echo, buf, &len, to);
+			} else if (c < 040) {
+				;	/* other control characters: not a name */
+			} else if (len == size - 1) {
+				done = true;	/* too long */
+			} else {
+				buf[len++] = (char)c;
+				if (echo)
+					(void)!write(tty, &c, 1);
+			}
 		}
 	}
 	buf[len] = '\0';
-	if (rc == -1)
+	if (rc != LINE_OK)
 		explicit_bzero(buf, size);
-	if (!echo) {
-		tcsetattr(tty, TCSANOW, &saved);
-		say(tty, "\n");	/* the newline echo left out (ONLCR) */
-	}
+	tcsetattr(tty, TCSANOW, &saved);
+	say(tty, "\n");
 	return rc;
 }
 
@@ -119,8 +173,14 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 			} else {
 				say(c->tty, msg[i]->msg);
 			}
-			if (read_line(c->tty, style == PAM_PROMPT_ECHO_ON, buf,
-				      sizeof(buf)) == -1) {
+			switch (read_line(c->tty, style == PAM_PROMPT_ECHO_ON,
+					  c->sak_enabled, buf, sizeof(buf))) {
+			case LINE_OK:
+				break;
+			case LINE_SAK:
+				c->sak = true;
+				/* fall through */
+			case LINE_ABORTED:
 				c->aborted = true;
 				goto fail;
 			}
@@ -189,13 +249,18 @@ login_authenticate(int tty, const char *ttyname, const struct port_cfg *pc,
 
 	memset(l, 0, sizeof(*l));
 	ctx.tty = tty;
-	ctx.aborted = false;
+	ctx.sak_enabled = pc->sak_enabled;
+	ctx.aborted = ctx.sak = false;
 	say(tty, pc->herald);
 	do {
+		enum line r;
+
 		say(tty, "login: ");
-		if (read_line(tty, pc->usernameecho, l->user,
-			      sizeof(l->user)) == -1)
-			return fail(l, PAM_SUCCESS, LOGIN_ABORTED, err);
+		r = read_line(tty, pc->usernameecho, pc->sak_enabled, l->user,
+			      sizeof(l->user));
+		if (r != LINE_OK)
+			return fail(l, PAM_SUCCESS, r == LINE_SAK ? LOGIN_SAK :
+				    LOGIN_ABORTED, err);
 	} while (l->user[0] == '\0');
 	if (pc->herald2)
 		say(tty, pc->herald2);
@@ -219,7 +284,7 @@ login_authenticate(int tty, const char *ttyname, const struct port_cfg *pc,
 			rc = pam_chauthtok(l->pamh, PAM_CHANGE_EXPIRED_AUTHTOK);
 	}
 	if (ctx.aborted)
-		return fail(l, rc, LOGIN_ABORTED, err);
+		return fail(l, rc, ctx.sak ? LOGIN_SAK : LOGIN_ABORTED, err);
 	if (rc != PAM_SUCCESS)
 		return fail(l, rc, LOGIN_FAILED, err);
 	/* the name PAM settled on, and its account */

@@ -26,6 +26,7 @@ enum login_result {
 	LOGIN_FAILED,		/* wrong password, unknown user, refused
 				   account: the same to the person typing */
 	LOGIN_ABORTED,		/* end of input, hang-up or time-out */
+	LOGIN_SAK,		/* the secure attention key (sak_enabled) */
 	LOGIN_ERROR,		/* PAM itself could not run */
 };
 

@@ -4,19 +4,22 @@
  * nothing the user runs ever holds the terminal.  See tgetty(8).
  *
  *   tgetty [-C dir] [--pam-service name] [--pam-confdir dir]
- *          [--state-dir dir] tty [term]
+ *          [--state-dir dir] [--run-dir dir] tty [term]
  *
  * Errors go to syslog (authpriv), and tgetty pauses before it exits, so
  * that init does not restart it in a tight loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,12 +27,17 @@
 
 #include "audit.h"
 #include "cgroup.h"
+#include "exec.h"
 #include "login.h"
 #include "logintimes.h"
 #include "portlog.h"
 #include "relay.h"
+#include "sak.h"
+#include "secure.h"
 #include "session.h"
+#include "trusted.h"
 #include "tty.h"
+#include "userpol.h"
 #include "utmp.h"
 
 #define MAX_TRIES	3	/* RFC 2196 4.5.4.2: then disconnect */
@@ -57,7 +65,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: tgetty [-C dir] [--pam-service name] "
-		"[--pam-confdir dir] [--state-dir dir] tty [term]\n");
+		"[--pam-confdir dir] [--state-dir dir] [--run-dir dir]\n"
+		"              tty [term]\n");
 	exit(2);
 }
 
@@ -71,14 +80,14 @@ free_env(char **env)
 
 /* The environment of the session: PAM's, then the usual login ones. */
 static char **
-session_env(const struct login *l, const char *term)
+session_env(const struct login *l, const char *term, bool control)
 {
 	char **pam = pam_getenvlist(l->pamh), **env;
 	size_t n = 0, i = 0;
 
 	while (pam && pam[n])
 		n++;
-	if ((env = calloc(n + 7, sizeof(*env))) == NULL)
+	if ((env = calloc(n + 8, sizeof(*env))) == NULL)
 		return NULL;
 	for (; i < n; i++)
 		env[i] = pam[i];
@@ -90,7 +99,9 @@ session_env(const struct login *l, const char *term)
 	    asprintf(&env[i++], "TERM=%s", term) == -1 ||
 	    asprintf(&env[i++], "PATH=%s", l->uid ? "/usr/local/bin:/usr/bin:"
 		     "/bin" : "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-		     "/usr/bin:/sbin:/bin") == -1) {
+		     "/usr/bin:/sbin:/bin") == -1 ||
+	    (control && asprintf(&env[i++], "TPATH_CONTROL_FD=%d",
+				 SESSION_CONTROL_FD) == -1)) {
 		env[i - 1] = NULL;	/* asprintf left it undefined */
 		free_env(env);
 		return NULL;
@@ -98,50 +109,226 @@ session_env(const struct login *l, const char *term)
 	return env;
 }
 
-/* The login's session: started, relayed, ended. */
-static int __attribute__((noreturn))
-run_session(int tty, const char *path, const char *term, struct login *l)
+/* What tgetty needs all its life. */
+static struct {
+	const char *path, *confdir, *term, *rundir;
+	int tty;
+	int self;		/* our own program, to start afresh */
+	char **argv;
+	struct port_cfg pc;
+} g;
+
+/* A fresh login prompt: this program again, from the very file it runs
+ * (opened at start), with the same arguments and the same PID. */
+static void __attribute__((noreturn))
+restart(void)
 {
-	char cgroup[4096];
+	syscall(SYS_execveat, g.self, "", g.argv, environ, AT_EMPTY_PATH);
+	die("%s: cannot start again: %m", g.path);
+}
+
+/* The relay's input hook: stop at the secure attention key. */
+static ssize_t
+watch(void *arg, const char *buf, size_t len)
+{
+	return tp_sak_find(arg, buf, len) < 0 ? (ssize_t)len : -1;
+}
+
+/* Wait for the session's shell; it gets 2 s after a hang-up, then KILL. */
+static void
+reap(pid_t pid, int pidfd)
+{
+	struct pollfd p = { pidfd, POLLIN, 0 };
+	int st;
+
+	if (pidfd == -1 || poll(&p, 1, 2000) != 1) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+	}
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * The trusted shell, opened and verified against the trusted-file
+ * database like any program tsh runs: it is executed from this descriptor.
+ */
+static int
+open_tsh(struct tp_prog *prog, struct tp_err *err)
+{
+	struct tcb_db db;
+	char why[512];
+	enum tp_prog_status st;
+
+	if (tcb_db_load(&db, g.confdir, 0, err) == -1)
+		return -1;
+	st = tp_prog_open(&db, g.pc.tsh, NULL, prog, why, sizeof(why));
+	tcb_db_free(&db);
+	if (st != TP_PROG_OK)
+		return tp_err_set(err, "%s", why);
+	if (prog->interp_fd != -1) {
+		tp_prog_close(prog);
+		return tp_err_set(err, "%s: a script, not a program", g.pc.tsh);
+	}
+	return 0;
+}
+
+/* Did the trusted shell ask for the user's shell ("shell" in tsh)? */
+static bool
+asked_for_shell(int control)
+{
+	char buf[16];
+	ssize_t n = recv(control, buf, sizeof(buf), MSG_DONTWAIT);
+
+	return n == 6 && memcmp(buf, "shell\n", 6) == 0;
+}
+
+enum next { NEXT_SHELL, NEXT_TSH, NEXT_LOGOUT, NEXT_LOGIN };
+
+/*
+ * One shell of the session on its own pty: the user's login shell, or
+ * (trusted) tsh on a private pty, recorded as the trusted path.  Relayed
+ * until it ends; says what comes next.
+ */
+static enum next
+run_shell(struct login *l, const struct user_pol *up, const char *cgroup,
+	  bool trusted)
+{
+	char *tsh[] = { (char *)g.pc.tsh, "-C", (char *)g.confdir, NULL };
+	int ctl[2] = { -1, -1 }, pidfd, killed;
+	struct tp_sak key = { false };
+	struct relay_hooks hooks = { watch, &key };
+	bool sak = g.pc.sak_enabled && up->tpath != TP_TPATH_NOSAK;
+	struct session_opts o = { cgroup, NULL, NULL, -1, trusted, -1 };
+	struct tp_prog prog = { .fd = -1, .interp_fd = -1 };
+	enum next next = NEXT_LOGOUT;
+	enum relay_end end;
 	struct session s;
 	struct tp_err err;
-	enum relay_end end;
-	char **env;
-	int st = 0, pidfd;
+	char **env = NULL;
 
-	if (login_open_session(l, &err) == -1)
-		die("%s: %s", path, err.msg);
-	if (cgroup_create(getpid(), cgroup, sizeof(cgroup)) == -1)
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: no cgroup v2 for the "
-		       "session: it ends by its process group only", path);
-	if ((env = session_env(l, term)) == NULL ||
-	    session_start(cgroup, l, env, NULL, 0, &s, &err) == -1)
-		die("%s: cannot start the session: %s", path,
-		    env ? err.msg : "out of memory");
+	if (trusted && open_tsh(&prog, &err) == -1) {
+		/* fail closed: no trusted path it cannot back */
+		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: the trusted shell does not "
+		       "verify: %s", g.path, err.msg);
+		tp_audit(TP_AUDIT_TRUSTED_APP, false, "tsh", "acct", l->user,
+			 "tty", g.path, "exe", g.pc.tsh, NULL);
+		say(g.tty, "tgetty: the trusted shell cannot be verified; "
+		    "the session ends\r\n");
+		return NEXT_LOGOUT;
+	}
+	if (trusted && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+				  ctl) == -1) {
+		tp_prog_close(&prog);
+		return NEXT_LOGOUT;
+	}
+	if (trusted) {
+		o.argv = tsh;
+		o.exec_fd = prog.fd;
+		o.control = ctl[1];
+	}
+	if ((o.env = env = session_env(l, g.term, trusted)) == NULL ||
+	    session_start(l, &o, &s, &err) == -1) {
+		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: cannot start the %s: %s",
+		       g.path, trusted ? "trusted shell" : "session",
+		       env ? err.msg : "out of memory");
+		free_env(env);
+		tp_prog_close(&prog);
+		if (ctl[0] != -1) {
+			close(ctl[0]);
+			close(ctl[1]);
+		}
+		return NEXT_LOGOUT;
+	}
+	tp_prog_close(&prog);
 	free_env(env);			/* the session has its copy */
-	utmp_session(path, s.pid, l->user);
-	/* the session ends with its shell, whatever else holds the pty */
+	if (trusted) {
+		struct tp_trusted rec = { g.path, l->user, s.pid, s.tty,
+					  s.rdev };
+
+		close(ctl[1]);
+		if (tp_trusted_set(g.rundir, &rec, &err) == -1)
+			syslog(LOG_AUTHPRIV | LOG_ERR, "%s: the trusted shell "
+			       "is not recorded: %s", g.path, err.msg);
+	}
+	utmp_session(g.path, s.pid, l->user);
+	/* the shell ends the session, whatever else holds the pty */
 	pidfd = (int)syscall(SYS_pidfd_open, s.pid, 0);
-	end = tp_relay(tty, s.master, pidfd, NULL);
+	end = tp_relay(g.tty, s.master, pidfd, sak ? &hooks : NULL);
+	if (end == RELAY_STOPPED) {
+		struct secure sec = { g.path, &g.tty, g.term, &g.pc, s.master,
+				      s.rdev, cgroup, s.pid, l->user };
+
+		killed = secure_terminal(&sec, &err);
+		if (killed == -1)
+			syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
+		else if (up->tpath == TP_TPATH_NOTSH)
+			next = NEXT_LOGIN;
+		else
+			next = NEXT_TSH;
+	} else if (end == RELAY_SESSION_ENDED && trusted &&
+		   asked_for_shell(ctl[0])) {
+		if (up->tpath == TP_TPATH_ALWAYS) {
+			say(g.tty, "tgetty: this account may only use the "
+			    "trusted shell\r\n");
+			next = NEXT_TSH;
+		} else {
+			next = NEXT_SHELL;
+		}
+	} else if (end != RELAY_SESSION_ENDED) {
+		kill(-s.pid, SIGHUP);	/* the line went away */
+	}
+	close(s.master);		/* hangs up whatever is left on the pty */
+	reap(s.pid, pidfd);
 	if (pidfd != -1)
 		close(pidfd);
-	/* the terminal went away, or the relay failed: end the session */
-	if (end != RELAY_SESSION_ENDED)
-		kill(-s.pid, SIGHUP);
-	close(s.master);		/* hangs up whatever is left on the pty */
-	while (waitpid(s.pid, &st, 0) == -1 && errno == EINTR)
-		;
+	if (trusted) {
+		close(ctl[0]);
+		if (tp_trusted_clear(g.rundir, g.path, &err) == -1)
+			syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
+	}
+	utmp_ended(g.path, s.pid);
+	return next;
+}
+
+/* The login's session, from the first shell to logout. */
+static void __attribute__((noreturn))
+run_session(struct login *l, const struct user_pol *up)
+{
+	char cgroup[4096];
+	struct tp_err err;
+	enum next next;
+
+	if (login_open_session(l, &err) == -1)
+		die("%s: %s", g.path, err.msg);
+	if (cgroup_create(getpid(), cgroup, sizeof(cgroup)) == -1)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: no cgroup v2 for the "
+		       "session: it ends by its process group only", g.path);
+	next = up->tpath == TP_TPATH_ALWAYS ? NEXT_TSH : NEXT_SHELL;
+	while (next == NEXT_SHELL || next == NEXT_TSH)
+		next = run_shell(l, up, cgroup, next == NEXT_TSH);
 	/* the whole session, detached daemons included */
 	if (cgroup_end(cgroup) == -1)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: cannot end the session's "
-		       "cgroup %s: %m", path, cgroup);
-	utmp_ended(path, s.pid);
+		       "cgroup %s: %m", g.path, cgroup);
 	login_end(l, PAM_SUCCESS);
 	tp_audit(TP_AUDIT_USER_LOGOUT, true, "logout", "acct", l->user, "tty",
-		 path, NULL);
-	syslog(LOG_AUTHPRIV | LOG_INFO, "%s: session of %s ended", path,
+		 g.path, NULL);
+	syslog(LOG_AUTHPRIV | LOG_INFO, "%s: session of %s ended", g.path,
 	       l->user);
+	if (next == NEXT_LOGIN && g.tty != -1)
+		restart();
 	exit(0);
+}
+
+/* Descriptors 0-2 open, so that no terminal or socket lands on them. */
+static void
+std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR) != fd)
+			exit(1);
 }
 
 int
@@ -151,23 +338,28 @@ main(int argc, char **argv)
 		{ "pam-service", required_argument, NULL, 's' },
 		{ "pam-confdir", required_argument, NULL, 'p' },
 		{ "state-dir", required_argument, NULL, 'S' },
+		{ "run-dir", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *confdir = SYSCONFDIR, *service = "tgetty";
-	const char *pamconfdir = NULL, *statedir = STATEDIR, *term;
+	const char *service = "tgetty", *pamconfdir = NULL;
+	const char *statedir = STATEDIR;
 	char path[256];
-	struct port_cfg pc;
 	struct stz_doc *doc;
 	struct tp_err err;
 	struct login l;
-	int c, tty, failures = 0;
+	int c, failures = 0;
 
+	std_fds();
+	g.confdir = SYSCONFDIR;
+	g.rundir = TP_RUNDIR;
+	g.argv = argv;
 	while ((c = getopt_long(argc, argv, "C:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'C': confdir = optarg; break;
+		case 'C': g.confdir = optarg; break;
 		case 's': service = optarg; break;
 		case 'p': pamconfdir = optarg; break;
 		case 'S': statedir = optarg; break;
+		case 'R': g.rundir = optarg; break;
 		default: usage();
 		}
 	}
@@ -175,25 +367,31 @@ main(int argc, char **argv)
 		usage();
 	snprintf(path, sizeof(path), "%s%s", strchr(argv[optind], '/') ? "" :
 		 "/dev/", argv[optind]);
+	g.path = path;
 	openlog("tgetty", LOG_PID, LOG_AUTHPRIV);
 	tp_audit_set_program("tgetty");
 	signal(SIGINT, SIG_IGN);	/* keys at the prompt are not for us */
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTSTP, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);	/* a hang-up is seen as end of input */
+	if ((g.self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1)
+		die("/proc/self/exe: %m");
 
-	if ((tty = tp_tty_open(path, &err)) == -1)
+	if ((g.tty = tp_tty_open(path, &err)) == -1)
 		die("%s", err.msg);
-	if (tp_tty_sane(tty, &err) == -1)
+	if (tp_tty_sane(g.tty, &err) == -1)
 		die("%s: %s", path, err.msg);
 	/* availability: a bad login.cfg still gives a login, without SAK */
-	if (port_cfg_load(confdir, path, &pc, &doc, &err) == -1)
+	if (port_cfg_load(g.confdir, path, &g.pc, &doc, &err) == -1)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s; using the defaults, "
 		       "without the secure attention key", err.msg);
-	term = argc - optind == 2 ? argv[optind + 1] : pc.term ? pc.term :
-	       tp_tty_is_vt(tty) ? "linux" : "vt100";
-	if (tp_tty_reset(tty, term, &err) == -1)
+	g.term = argc - optind == 2 ? argv[optind + 1] : g.pc.term ?
+		 g.pc.term : tp_tty_is_vt(g.tty) ? "linux" : "vt100";
+	if (tp_tty_reset(g.tty, g.term, &err) == -1)
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: %s", path, err.msg);
+	/* a trusted shell recorded here before is gone with its tgetty */
+	if (tp_trusted_clear(g.rundir, path, &err) == -1)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
 	utmp_waiting(path, getpid());
 
 	for (int tries = 0; tries < MAX_TRIES; tries++) {
@@ -202,44 +400,62 @@ main(int argc, char **argv)
 		bool locked = true, in_time, just;
 		enum login_result r;
 
-		if (portlog_locked(statedir, path, &pc, now, &locked, &err) == -1)
+		if (portlog_locked(statedir, path, &g.pc, now, &locked,
+				   &err) == -1)
 			syslog(LOG_AUTHPRIV | LOG_ERR, "%s (the port counts "
 			       "as locked)", err.msg);
 		localtime_r(&now, &tm);
-		in_time = lt_allows(&pc.logintimes, &tm);
-		r = login_authenticate(tty, path, &pc, service, pamconfdir, &l,
-				       &err);
+		in_time = lt_allows(&g.pc.logintimes, &tm);
+		r = login_authenticate(g.tty, path, &g.pc, service, pamconfdir,
+				       &l, &err);
 		if (r == LOGIN_ABORTED)
 			break;
 		if (r == LOGIN_ERROR)
 			die("%s: %s", path, err.msg);
+		if (r == LOGIN_SAK) {
+			struct secure sec = { path, &g.tty, g.term, &g.pc, -1,
+					      0, "", 0, NULL };
+
+			if (secure_terminal(&sec, &err) == -1)
+				die("%s", err.msg);
+			restart();
+		}
 		if (r == LOGIN_OK && !locked && in_time) {
-			portlog_success(statedir, path, &err);
-			tp_audit(TP_AUDIT_USER_LOGIN, true, "login", "acct",
-				 l.user, "tty", path, NULL);
-			syslog(LOG_AUTHPRIV | LOG_INFO, "%s: %s logged in", path,
-			       l.user);
-			stz_free(doc);
-			run_session(tty, path, term, &l);
+			struct user_pol up;
+			struct stz_doc *udoc;
+
+			if (user_pol_load(g.confdir, l.user, &up, &udoc,
+					  &err) == 0) {
+				portlog_success(statedir, path, &err);
+				tp_audit(TP_AUDIT_USER_LOGIN, true, "login",
+					 "acct", l.user, "tty", path, NULL);
+				syslog(LOG_AUTHPRIV | LOG_INFO, "%s: %s logged "
+				       "in", path, l.user);
+				run_session(&l, &up);
+			}
+			/* fail closed: no login whose policy is unknown */
+			syslog(LOG_AUTHPRIV | LOG_ERR, "%s; %s may not log in "
+			       "until it is fixed", err.msg, l.user);
 		}
 		/* the same words and time, whatever was wrong: a locked port,
-		   a time outside logintimes, a password, an unknown name */
+		   a time outside logintimes, a password, an unknown name, a
+		   user file that cannot be read */
 		if (r == LOGIN_OK)
 			login_end(&l, PAM_PERM_DENIED);
-		say(tty, "Login incorrect\n");
+		say(g.tty, "Login incorrect\n");
 		tp_audit(TP_AUDIT_USER_LOGIN, false, "login", "tty", path, NULL);
-		if (portlog_fail(statedir, path, &pc, now, &just, &err) == -1)
+		if (portlog_fail(statedir, path, &g.pc, now, &just, &err) == -1)
 			syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
 		else if (just) {
 			tp_audit(TP_AUDIT_TRUSTED_APP, true, "port-lock", "tty",
 				 path, NULL);
 			syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: locked after "
-			       "%u failed logins", path, pc.logindisable);
+			       "%u failed logins", path, g.pc.logindisable);
 		}
-		sleep(pc.logindelay * (unsigned)++failures);
+		sleep(g.pc.logindelay * (unsigned)++failures);
 	}
 	utmp_ended(path, getpid());
 	stz_free(doc);
-	close(tty);			/* disconnect: init starts us again */
+	close(g.tty);			/* disconnect: init starts us again */
 	return failures ? 1 : 0;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -36,8 +37,7 @@ drop_privileges(const struct login *l)
 }
 
 static void __attribute__((noreturn))
-child(const char *cgroup, const struct login *l, int slave,
-      char *const env[], char *const argv[])
+child(const struct login *l, const struct session_opts *o, int slave)
 {
 	static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE,
 				    SIGCHLD, SIGTSTP, SIGTTIN, SIGTTOU };
@@ -56,7 +56,13 @@ child(const char *cgroup, const struct login *l, int slave,
 		_exit(126);
 	if (slave > 2)
 		close(slave);
-	if (cgroup_enter(cgroup) == -1) {	/* while still root */
+	/* dup2 onto itself would keep close-on-exec: clear it by hand */
+	if (o->control != -1 &&
+	    ((o->control != SESSION_CONTROL_FD &&
+	      dup2(o->control, SESSION_CONTROL_FD) == -1) ||
+	     fcntl(SESSION_CONTROL_FD, F_SETFD, 0) == -1))
+		_exit(126);
+	if (cgroup_enter(o->cgroup) == -1) {	/* while still root */
 		dprintf(STDERR_FILENO, "tgetty: cannot enter the session's "
 			"cgroup\n");
 		_exit(126);
@@ -68,26 +74,31 @@ child(const char *cgroup, const struct login *l, int slave,
 		if (chdir("/") == -1)
 			_exit(126);
 	}
-	if (argv) {
-		execve(argv[0], argv, env);
+	if (o->argv && o->exec_fd != -1) {
+		syscall(SYS_execveat, o->exec_fd, "", o->argv, o->env,
+			AT_EMPTY_PATH);
+		_exit(127);
+	}
+	if (o->argv) {
+		execve(o->argv[0], o->argv, o->env);
 		_exit(127);
 	}
 	/* a login shell: "-" and its name */
 	snprintf(arg0, sizeof(arg0), "-%s", base ? base + 1 : l->shell);
 	shell[0] = arg0;
 	shell[1] = NULL;
-	execve(l->shell, shell, env);
+	execve(l->shell, shell, o->env);
 	dprintf(STDERR_FILENO, "tgetty: %s: %s\n", l->shell, strerror(errno));
 	_exit(127);
 }
 
 int
-session_start(const char *cgroup, const struct login *l, char *const env[],
-	      char *const argv[], int private, struct session *s,
-	      struct tp_err *err)
+session_start(const struct login *l, const struct session_opts *o,
+	      struct session *s, struct tp_err *err)
 {
 	struct group gr, *res = NULL;
 	char buf[4096];
+	struct stat sb;
 	gid_t tty_gid;
 	int slave;
 
@@ -104,19 +115,21 @@ session_start(const char *cgroup, const struct login *l, char *const env[],
 	/* opened before the fork; the user's, written by nobody else */
 	if ((slave = open(s->tty, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
 	    fchown(slave, l->uid, tty_gid) == -1 ||
-	    fchmod(slave, private ? 0600 : 0620) == -1) {
+	    fchmod(slave, o->private ? 0600 : 0620) == -1 ||
+	    fstat(slave, &sb) == -1) {
 		tp_err_set(err, "%s: %s", s->tty, strerror(errno));
 		if (slave != -1)
 			close(slave);
 		goto fail;
 	}
+	s->rdev = sb.st_rdev;
 	if ((s->pid = fork()) == -1) {
 		tp_err_set(err, "fork: %s", strerror(errno));
 		close(slave);
 		goto fail;
 	}
 	if (s->pid == 0)
-		child(cgroup, l, slave, env, argv);
+		child(l, o, slave);
 	close(slave);
 	return 0;
 fail:

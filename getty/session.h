@@ -5,6 +5,7 @@
 #ifndef TGETTY_SESSION_H
 #define TGETTY_SESSION_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "login.h"
@@ -13,19 +14,31 @@ struct session {
 	pid_t pid;		/* the user's shell */
 	int master;		/* the pty's master, cloexec */
 	char tty[64];		/* the slave's path: /dev/pts/N */
+	dev_t rdev;		/* the slave's device number */
 };
 
+/* How a session starts. */
+struct session_opts {
+	const char *cgroup;	/* from cgroup_create; "" for none */
+	char *const *env;	/* NULL-terminated "NAME=value" */
+	char *const *argv;	/* NULL: the user's login shell */
+	int exec_fd;		/* argv[0], opened and verified, or -1 */
+	bool private;		/* slave mode 0600: the trusted path */
+	int control;		/* passed on as SESSION_CONTROL_FD, or -1 */
+};
+
+#define SESSION_CONTROL_FD 3
+
 /*
- * A new pty whose slave is the user's (group tty, mode 0620, or 0600 with
- * private set: the trusted path), and in a new session on it the user's
- * login shell (argv[0] "-sh"), in their home, with their groups and ids
- * set and checked, and env (NULL-terminated "NAME=value") as environment.
- * argv, when not NULL, replaces the login shell (tests, tsh).  The child
- * enters the cgroup at cgroup_path (made by cgroup_create; "" for none)
- * before it gives up root.
+ * A new pty whose slave is the user's (group tty, mode 0620, or 0600 when
+ * private), and in a new session on it the user's login shell (argv[0]
+ * "-sh"), in their home, with their groups and ids set and checked, and
+ * o->env as environment.  o->argv, when not NULL, replaces the login
+ * shell (tests, tsh); with o->exec_fd the child executes that descriptor
+ * (execveat), not a path.  The child enters o->cgroup before it gives up
+ * root.
  */
-int session_start(const char *cgroup_path, const struct login *l,
-		  char *const env[], char *const argv[], int private,
+int session_start(const struct login *l, const struct session_opts *o,
 		  struct session *s, struct tp_err *err);
 
 #endif

@@ -44,18 +44,33 @@ open_check(const char *path, struct tp_err *err)
 int
 tp_tty_open(const char *path, struct tp_err *err)
 {
-	struct sigaction ign, old;
-	int fd, flags;
+	int fd;
 
 	if ((fd = open_check(path, err)) == -1)
 		return -1;
 	if (getsid(0) != getpid() && setsid() == -1) {
 		tp_err_set(err, "%s: setsid: %s", path, strerror(errno));
-		goto fail;
+		close(fd);
+		return -1;
 	}
 	if (ioctl(fd, TIOCSCTTY, 1) == -1) {
 		tp_err_set(err, "%s: cannot make it the controlling terminal: %s",
 			   path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return tp_tty_revoke(path, &fd, err) == -1 ? -1 : fd;
+}
+
+int
+tp_tty_revoke(const char *path, int *fdp, struct tp_err *err)
+{
+	struct sigaction ign, old;
+	struct stat before, sb;
+	int fd, flags;
+
+	if (fstat(*fdp, &before) == -1) {
+		tp_err_set(err, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	/* revoke every descriptor open on it, ours included */
@@ -68,19 +83,29 @@ tp_tty_open(const char *path, struct tp_err *err)
 		goto fail;
 	}
 	sigaction(SIGHUP, &old, NULL);
-	close(fd);
+	close(*fdp);
+	*fdp = -1;
 	if ((fd = open_check(path, err)) == -1)
 		return -1;
+	/* the same terminal, whatever happened to the name meanwhile */
+	if (fstat(fd, &sb) == -1 || sb.st_rdev != before.st_rdev) {
+		tp_err_set(err, "%s: no longer names the same terminal", path);
+		close(fd);
+		return -1;
+	}
 	if (ioctl(fd, TIOCSCTTY, 1) == -1 ||
 	    fchown(fd, 0, 0) == -1 || fchmod(fd, 0600) == -1 ||
 	    (flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
 		tp_err_set(err, "%s: %s", path, strerror(errno));
-		goto fail;
+		close(fd);
+		return -1;
 	}
-	return fd;
+	*fdp = fd;
+	return 0;
 fail:
-	close(fd);
+	close(*fdp);
+	*fdp = -1;
 	return -1;
 }
 

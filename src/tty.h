@@ -16,6 +16,13 @@
  * leader already).  Returns the descriptor, blocking, close-on-exec.
  */
 int tp_tty_open(const char *path, struct tp_err *err);
+/*
+ * Revoke every descriptor open on *fd, the caller's controlling terminal
+ * (vhangup), and open path again in its place: checked to be the same
+ * device, made the controlling terminal, root's, mode 0600.  On failure
+ * *fd is closed and -1.
+ */
+int tp_tty_revoke(const char *path, int *fd, struct tp_err *err);
 /* Sane line settings (as stty sane), with type-ahead discarded. */
 int tp_tty_sane(int fd, struct tp_err *err);
 /* Is fd a Linux virtual console? */

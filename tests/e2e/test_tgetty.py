@@ -1,11 +1,13 @@
 """tgetty on a real pty, with real Linux-PAM (pam_unix) and a real user."""
 import errno
+import glob
 import os
 import re
 import select
 import signal
 import stat
 import subprocess
+import sys
 import time
 
 import pytest
@@ -40,16 +42,35 @@ def wait_for(master, want, timeout=10):
     return buf
 
 
+class Terminal(fdpexpect.fdspawn):
+    """The master side of tgetty's terminal.  While tgetty hangs the terminal
+    up (at start, and for the secure attention key) no slave is open and the
+    master reads EIO for a moment: that is the end only once tgetty is."""
+
+    def read_nonblocking(self, size=1, timeout=-1):
+        try:
+            return super().read_nonblocking(size, timeout)
+        except EOF:
+            if self.getty.poll() is not None:
+                raise
+            self.flag_eof = False
+            time.sleep(0.02)
+            return ""
+
+
 @pytest.fixture
 def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
-    state = tmp_path / "state"
+    state, run = tmp_path / "state", tmp_path / "run"
     state.mkdir()
     state.chmod(0o755)
     started = []
 
-    def start(cfg="default:\n\tlogindelay = 0\n", again=None):
-        """A tgetty on a new pty, or again on the port of an earlier one."""
+    def start(cfg="default:\n\tlogindelay = 0\n", again=None, users=None):
+        """A tgetty on a new pty, or again on the port of an earlier one.
+        users: the text of the user file."""
         (confdir / "login.cfg").write_text(cfg)
+        if users is not None:
+            (confdir / "user").write_text(users)
         if again is None:
             master, slave = os.openpty()
             path = os.ttyname(slave)
@@ -59,16 +80,32 @@ def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
             master, path = again.child_fd, again.path
         p = procs.popen([program("tgetty"), "-C", str(confdir),
                          "--pam-service", "tptest", "--pam-confdir",
-                         str(pamconf), "--state-dir", str(state), path,
+                         str(pamconf), "--state-dir", str(state),
+                         "--run-dir", str(run), path,
                          "vt100"], start_new_session=True,
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)
         wait_for(master, b"login: ")
-        child = fdpexpect.fdspawn(master, encoding="utf-8", timeout=15)
-        child.path = path
+        child = Terminal(master, encoding="utf-8", timeout=15)
+        child.getty, child.path, child.run = p, path, run
+        if os.environ.get("TPATH_TEST_LOG"):    # the screen, for debugging
+            child.logfile_read = sys.stdout
         return p, child, path, state
 
     yield start
+    procs.end_all()
+    # a tgetty killed mid-session leaves its session's cgroup: end it too
+    for p in procs.started:
+        for d in glob.glob(f"/sys/fs/cgroup/**/tpath-session-{p.pid}",
+                           recursive=True):
+            with open(f"{d}/cgroup.kill", "w") as f:
+                f.write("1")
+            for _ in range(100):
+                with open(f"{d}/cgroup.events") as f:
+                    if "populated 0" in f.read():
+                        break
+                time.sleep(0.02)
+            os.rmdir(d)
     for fd in started:
         try:
             os.close(fd)

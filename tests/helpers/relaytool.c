@@ -20,7 +20,6 @@
 int
 main(int argc, char **argv)
 {
-	struct termios saved, raw;
 	enum relay_end end;
 	int master, slave, st;
 	pid_t pid;
@@ -51,14 +50,7 @@ main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
-	/* the terminal raw, as tgetty has it: the pty does the line editing */
-	if (tcgetattr(STDIN_FILENO, &saved) == 0) {
-		raw = saved;
-		cfmakeraw(&raw);
-		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-	}
 	end = tp_relay(STDIN_FILENO, master, -1, NULL);
-	tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	if (end == RELAY_HANGUP) {
 		kill(pid, SIGHUP);
 		waitpid(pid, &st, 0);

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "relay.h"
@@ -20,12 +19,12 @@
 int
 main(int argc, char **argv)
 {
-	struct termios saved, raw;
 	struct session s;
 	struct passwd *pw;
 	struct login l;
 	struct tp_err e;
 	char *env[] = { "PATH=/usr/bin:/bin", "TERM=vt100", NULL };
+	struct session_opts o = { "", env, NULL, -1, false, -1 };
 	int st;
 
 	if (argc < 2 || (pw = getpwnam(argv[1])) == NULL)
@@ -36,16 +35,11 @@ main(int argc, char **argv)
 	l.gid = pw->pw_gid;
 	snprintf(l.home, sizeof(l.home), "%s", pw->pw_dir);
 	snprintf(l.shell, sizeof(l.shell), "%s", "/bin/sh");
-	if (session_start("", &l, env, argc > 2 ? argv + 2 : NULL, 0, &s, &e) == -1)
+	o.argv = argc > 2 ? argv + 2 : NULL;
+	if (session_start(&l, &o, &s, &e) == -1)
 		errx(1, "%s", e.msg);
 	signal(SIGHUP, SIG_IGN);
-	if (tcgetattr(STDIN_FILENO, &saved) == 0) {
-		raw = saved;
-		cfmakeraw(&raw);
-		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-	}
 	tp_relay(STDIN_FILENO, s.master, -1, NULL);
-	tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	if (waitpid(s.pid, &st, 0) != s.pid)
 		err(1, "wait");
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

@@ -1,0 +1,119 @@
+/*
+ * secure.c - the secure attention key, as tgetty carries it out.
+ *
+ * Defends the next thing the person types: after this, no process but
+ * tgetty has a working descriptor for the terminal or the session's pty,
+ * the terminal is root's with mode 0600 (nothing can open it again), and
+ * its modes, colours and character sets are reset, so nothing left
+ * behind can hide or fake the prompt that follows.  The order matters:
+ * kill first (so nothing re-opens the terminal after the hang-up), then
+ * hang up (for descriptors in flight, which no scan sees).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <syslog.h>
+#include <termios.h>
+#include <unistd.h>
+#include <linux/vt.h>
+
+#include "audit.h"
+#include "sak.h"
+#include "secure.h"
+#include "tty.h"
+
+/* /dev/console and /dev/tty0 count as this terminal when they are it. */
+static void
+add_console(struct tp_sweep *sw, int tty, dev_t self)
+{
+	char buf[256], *save = NULL;
+	struct vt_stat vs;
+	int fd = open("/sys/class/tty/console/active", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd == -1 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd != -1)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (char *name = strtok_r(buf, " \n", &save); name;
+	     name = strtok_r(NULL, " \n", &save)) {
+		char dev[300];
+		struct stat sb;
+		bool us;
+
+		if (strcmp(name, "tty0") == 0)	/* the foreground console */
+			us = major(self) == 4 && ioctl(tty, VT_GETSTATE, &vs) == 0 &&
+			     vs.v_active == minor(self);
+		else
+			us = snprintf(dev, sizeof(dev), "/dev/%s", name) > 0 &&
+			     stat(dev, &sb) == 0 && S_ISCHR(sb.st_mode) &&
+			     sb.st_rdev == self;
+		if (us) {
+			tp_sweep_add(sw, makedev(5, 1));	/* /dev/console */
+			if (strcmp(name, "tty0") == 0)
+				tp_sweep_add(sw, makedev(4, 0));
+		}
+	}
+}
+
+static void
+hang_up_pty(int master)
+{
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (slave != -1) {
+		ioctl(slave, TIOCVHANGUP);
+		close(slave);
+	}
+}
+
+int
+secure_terminal(const struct secure *s, struct tp_err *err)
+{
+	struct tp_sweep sw;
+	struct tp_err serr;
+	struct stat sb;
+	char killed[16];
+
+	tcflush(*s->tty, TCIFLUSH);	/* type-ahead is nobody's now */
+	memset(&sw, 0, sizeof(sw));
+	sw.cgroup = s->cgroup;
+	sw.session = s->sid;
+	if (fstat(*s->tty, &sb) == -1)
+		return tp_err_set(err, "%s: %s", s->path, strerror(errno));
+	tp_sweep_add(&sw, sb.st_rdev);
+	add_console(&sw, *s->tty, sb.st_rdev);
+	if (s->pty)
+		tp_sweep_add(&sw, s->pty);
+	for (unsigned i = 0; i < s->pc->nsynonyms; i++) {
+		struct stat syn;
+
+		if (stat(s->pc->synonyms[i], &syn) == 0 &&
+		    S_ISCHR(syn.st_mode) && tp_sweep_add(&sw, syn.st_rdev) == -1)
+			syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: too many "
+			       "synonyms: %s is not swept", s->path,
+			       s->pc->synonyms[i]);
+	}
+	if (tp_sweep_run(&sw, &serr) == -1)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: %s (the hang-up revokes "
+		       "their descriptors)", s->path, serr.msg);
+	if (s->master != -1)
+		hang_up_pty(s->master);
+	if (tp_tty_revoke(s->path, s->tty, err) == -1 ||
+	    tp_tty_sane(*s->tty, err) == -1)
+		return -1;
+	if (tp_tty_reset(*s->tty, s->term, &serr) == -1)
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: %s", s->path, serr.msg);
+	snprintf(killed, sizeof(killed), "%u", sw.killed);
+	tp_audit(TP_AUDIT_TRUSTED_APP, true, "sak", "tty", s->path, "acct",
+		 s->user ? s->user : "(none)", "killed", killed, NULL);
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: secure attention key%s%s: %u "
+	       "processes killed", s->path, s->user ? " in the session of " :
+	       "", s->user ? s->user : "", sw.killed);
+	return (int)sw.killed;
+}

@@ -1,0 +1,116 @@
+/*
+ * trusted.c - the record of trusted-path sessions.
+ *
+ * The record is what pam_tpath believes, so it is written only through
+ * the stanza core (atomic, under its lock, in a root-owned directory that
+ * nobody else may write) and believed only when the file is safe and a
+ * stanza names both the caller's session ID and its controlling terminal
+ * by device number: nothing the caller chooses (environment, PAM_TTY, a
+ * path) enters into it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stanza.h"
+#include "trusted.h"
+
+static struct stz_doc *
+open_record(const char *rundir, unsigned flags, struct tp_err *err)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", rundir,
+			     TP_TRUSTED_FILE) >= sizeof(path)) {
+		tp_err_set(err, "%s: path too long", rundir);
+		return NULL;
+	}
+	return stz_load(path, STZ_SAFE | STZ_CREATE | flags, err);
+}
+
+static int
+set_num(struct stz_doc *doc, struct stz_stanza *st, const char *name,
+	unsigned long long v, struct tp_err *err)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", v);
+	return stz_set1(doc, st, name, buf, err);
+}
+
+int
+tp_trusted_set(const char *rundir, const struct tp_trusted *t,
+	       struct tp_err *err)
+{
+	struct stz_doc *doc;
+	struct stz_stanza *st;
+	int rc = -1;
+
+	if (mkdir(rundir, 0755) == -1 && errno != EEXIST)
+		return tp_err_set(err, "%s: %s", rundir, strerror(errno));
+	if ((doc = open_record(rundir, STZ_LOCK, err)) == NULL)
+		return -1;
+	if ((st = stz_find(doc, t->port)) != NULL)
+		stz_delete_stanza(doc, st);
+	if ((st = stz_add_stanza(doc, t->port, err)) != NULL &&
+	    stz_set1(doc, st, "user", t->user, err) == 0 &&
+	    set_num(doc, st, "sid", (unsigned long long)t->sid, err) == 0 &&
+	    stz_set1(doc, st, "tty", t->tty, err) == 0 &&
+	    set_num(doc, st, "rdev", (unsigned long long)t->rdev, err) == 0 &&
+	    set_num(doc, st, "tgetty", (unsigned long long)getpid(), err) == 0)
+		rc = stz_commit(doc, err);
+	stz_free(doc);
+	return rc;
+}
+
+int
+tp_trusted_clear(const char *rundir, const char *port, struct tp_err *err)
+{
+	struct stz_doc *doc;
+	struct stz_stanza *st;
+	struct stat sb;
+	int rc = 0;
+
+	if (stat(rundir, &sb) == -1 && errno == ENOENT)
+		return 0;		/* nothing was ever recorded */
+	if ((doc = open_record(rundir, STZ_LOCK, err)) == NULL)
+		return -1;
+	if ((st = stz_find(doc, port)) != NULL) {
+		stz_delete_stanza(doc, st);
+		rc = stz_commit(doc, err);
+	}
+	stz_free(doc);
+	return rc;
+}
+
+static bool
+number_is(const struct stz_doc *doc, const struct stz_stanza *st,
+	  const char *name, unsigned long long want)
+{
+	const struct stz_attr *a = stz_attr(st, name);
+	unsigned long long v;
+
+	return a && stz_get_uint(doc, a, 0, ULLONG_MAX, &v, NULL) == 0 &&
+	       v == want;
+}
+
+int
+tp_trusted_check(const char *rundir, pid_t sid, dev_t ctty, bool *on,
+		 struct tp_err *err)
+{
+	struct stz_doc *doc = open_record(rundir, 0, err);
+
+	*on = false;
+	if (doc == NULL)
+		return -1;
+	for (const struct stz_stanza *st = stz_first(doc); st && !*on;
+	     st = stz_next(st))
+		*on = sid > 0 && ctty != 0 &&
+		      number_is(doc, st, "sid", (unsigned long long)sid) &&
+		      number_is(doc, st, "rdev", (unsigned long long)ctty);
+	stz_free(doc);
+	return 0;
+}

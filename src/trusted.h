@@ -1,0 +1,46 @@
+/*
+ * trusted.h - the record of trusted-path sessions in /run/tpath/trusted:
+ * tgetty writes a port's stanza while a trusted shell runs there and
+ * removes it when the shell ends; pam_tpath reads it.
+ *
+ *   /dev/tty8:
+ *           user = alice
+ *           sid = 4242            the trusted shell's session ID
+ *           tty = /dev/pts/3      its pty (for people)
+ *           rdev = 34819          the pty's device number (what counts)
+ *           tgetty = 4100         the tgetty that keeps the record
+ */
+#ifndef TPATH_TRUSTED_H
+#define TPATH_TRUSTED_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "tperr.h"
+
+#define TP_RUNDIR	"/run/tpath"
+#define TP_TRUSTED_FILE	"trusted"
+
+struct tp_trusted {
+	const char *port;	/* the terminal tgetty owns */
+	const char *user;
+	pid_t sid;
+	const char *tty;
+	dev_t rdev;
+};
+
+/* Record (replace) port's trusted session; rundir is made if missing. */
+int tp_trusted_set(const char *rundir, const struct tp_trusted *t,
+		   struct tp_err *err);
+/* Remove port's record, if there is one. */
+int tp_trusted_clear(const char *rundir, const char *port,
+		     struct tp_err *err);
+/*
+ * Is there a record, in a safe file (root's, not writable by group or
+ * others), of a session with ID sid on the pty with device number ctty?
+ * -1 (and *on false) when the file cannot be trusted or read.
+ */
+int tp_trusted_check(const char *rundir, pid_t sid, dev_t ctty, bool *on,
+		     struct tp_err *err);
+
+#endif

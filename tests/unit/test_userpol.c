@@ -1,0 +1,194 @@
+/* test_userpol.c - the user file's tpath and ttys, and the trusted-path
+ * record: what is believed and what is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tmpdir.h"
+#include "sak.h"
+#include "trusted.h"
+#include "userpol.h"
+
+static char dir[64];
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static enum tp_tpath
+tpath_of(const char *user)
+{
+	struct user_pol up;
+	struct stz_doc *doc;
+	struct tp_err err;
+
+	assert_int_equal(user_pol_load(dir, user, &up, &doc, &err), 0);
+	stz_free(doc);
+	return up.tpath;
+}
+
+static void
+test_user_then_default_then_nosak(void **state)
+{
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/user", dir);
+	unlink(path);
+	assert_int_equal(tpath_of("alice"), TP_TPATH_NOSAK);	/* no file */
+	write_file("user", "alice:\n\ttpath = on\n\nbob:\n\tttys = ALL\n");
+	assert_int_equal(tpath_of("alice"), TP_TPATH_ON);
+	assert_int_equal(tpath_of("bob"), TP_TPATH_NOSAK);	/* AIX's */
+	write_file("user", "default:\n\ttpath = notsh\n\n"
+		   "root:\n\ttpath = always\n\tttys = /dev/tty1, !/dev/ttyS0\n");
+	assert_int_equal(tpath_of("carol"), TP_TPATH_NOTSH);
+	assert_int_equal(tpath_of("root"), TP_TPATH_ALWAYS);
+	assert_string_equal(tp_tpath_name(TP_TPATH_ALWAYS), "always");
+}
+
+/* The example make install puts in place reads as it says. */
+static void
+test_shipped_example(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -f %s/user && cp conf/user %s/user",
+		 dir, dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tpath_of("root"), TP_TPATH_ON);
+	assert_int_equal(tpath_of("alice"), TP_TPATH_NOSAK);
+}
+
+static void
+test_malformed_fails_closed(void **state)
+{
+	static const struct { const char *text, *msg; } bad[] = {
+		{ "alice:\n\ttpath = yes\n",
+		  "user:2: tpath: expected on, nosak, notsh or always" },
+		{ "alice:\n\tttys = tty1\n", "user:2: ttys: \"tty1\": expected "
+		  "ALL, * or a device path, each maybe after !" },
+		{ "alice:\n\tttys =\n", "user:2: ttys: expected ALL, * or "
+		  "device paths" },
+		{ "alice:\n\tsak = on\n", "user:2: unknown attribute" },
+		/* a bad default: is refused even for a user who overrides it */
+		{ "default:\n\ttpath = maybe\n\nalice:\n\ttpath = on\n",
+		  "user:2: tpath: expected" },
+	};
+	struct user_pol up;
+	struct stz_doc *doc;
+	struct tp_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file("user", bad[i].text);
+		assert_int_equal(user_pol_load(dir, "alice", &up, &doc, &err),
+				 -1);
+		assert_null(doc);
+		if (strstr(err.msg, bad[i].msg) == NULL)
+			fail_msg("%zu: \"%s\" lacks \"%s\"", i, err.msg,
+				 bad[i].msg);
+	}
+	write_file("user", "alice:\n\ttpath = on\n");
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/user", dir);
+		chmod(path, 0664);	/* group-writable: not believed */
+		assert_int_equal(user_pol_load(dir, "alice", &up, &doc, &err),
+				 -1);
+		chmod(path, 0644);
+	}
+}
+
+static void
+test_the_key_across_chunks(void **state)
+{
+	struct tp_sak s = { false };
+
+	(void)state;
+	assert_int_equal(tp_sak_find(&s, "ab\x18\x12" "cd", 6), 3);
+	assert_int_equal(tp_sak_find(&s, "\x12", 1), -1);	/* no ^X */
+	assert_int_equal(tp_sak_find(&s, "x\x18", 2), -1);
+	assert_int_equal(tp_sak_find(&s, "\x12", 1), 0);	/* completes */
+	assert_int_equal(tp_sak_find(&s, "\x18" "a\x12", 3), -1);
+	assert_int_equal(tp_sak_find(&s, "\x18\x18\x12", 3), 2);
+	assert_int_equal(tp_sak_find(&s, "", 0), -1);
+}
+
+static void
+test_trusted_record(void **state)
+{
+	char run[128], path[160];
+	struct tp_trusted t = { "/dev/tty8", "alice", 4242, "/dev/pts/3",
+				34819 };
+	struct tp_err err;
+	bool on;
+
+	(void)state;
+	snprintf(run, sizeof(run), "%s/run", dir);
+	/* no directory, no record: not on the trusted path, no error */
+	assert_int_equal(tp_trusted_clear(run, "/dev/tty8", &err), 0);
+	assert_int_equal(tp_trusted_set(run, &t, &err), 0);
+	assert_int_equal(tp_trusted_check(run, 4242, 34819, &on, &err), 0);
+	assert_true(on);
+	/* another session, or another terminal: no */
+	assert_int_equal(tp_trusted_check(run, 4243, 34819, &on, &err), 0);
+	assert_false(on);
+	assert_int_equal(tp_trusted_check(run, 4242, 34820, &on, &err), 0);
+	assert_false(on);
+	/* a record others may write is not believed */
+	snprintf(path, sizeof(path), "%s/%s", run, TP_TRUSTED_FILE);
+	chmod(path, 0664);
+	assert_int_equal(tp_trusted_check(run, 4242, 34819, &on, &err), -1);
+	assert_false(on);
+	chmod(path, 0644);
+	assert_int_equal(tp_trusted_clear(run, "/dev/tty8", &err), 0);
+	assert_int_equal(tp_trusted_check(run, 4242, 34819, &on, &err), 0);
+	assert_false(on);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return tmpdir_make(dir, sizeof(dir), "tpath-user");
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return tmpdir_remove(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_user_then_default_then_nosak),
+		cmocka_unit_test(test_shipped_example),
+		cmocka_unit_test(test_malformed_fails_closed),
+		cmocka_unit_test(test_the_key_across_chunks),
+		cmocka_unit_test(test_trusted_record),
+	};
+
+	return cmocka_run_group_tests_name("user policy, the key, the record",
+					   tests, setup, teardown);
+}
