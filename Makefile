@@ -33,7 +33,7 @@ endif
 DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
 	python3-pexpect mandoc clang libclang-rt-14-dev auditd acl \
-	libpam-modules passwd
+	libpam-modules passwd tmux psmisc
 
 # Libraries every program links through libtpath (lazy: after make deps).
 PKG_LIBS  = pam ncurses audit libcrypto libacl

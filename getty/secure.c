@@ -79,6 +79,7 @@ secure_terminal(const struct secure *s, struct tp_err *err)
 	struct tp_err serr;
 	struct stat sb;
 	char killed[16];
+	pid_t sid;
 
 	tcflush(*s->tty, TCIFLUSH);	/* type-ahead is nobody's now */
 	memset(&sw, 0, sizeof(sw));
@@ -87,9 +88,12 @@ secure_terminal(const struct secure *s, struct tp_err *err)
 	if (fstat(*s->tty, &sb) == -1)
 		return tp_err_set(err, "%s: %s", s->path, strerror(errno));
 	tp_sweep_add(&sw, sb.st_rdev);
+	tp_sweep_add_session(&sw, getsid(0));	/* the terminal's is ours */
 	add_console(&sw, *s->tty, sb.st_rdev);
 	if (s->pty)
 		tp_sweep_add(&sw, s->pty);
+	if (s->master != -1 && ioctl(s->master, TIOCGSID, &sid) == 0)
+		tp_sweep_add_session(&sw, sid);
 	for (unsigned i = 0; i < s->pc->nsynonyms; i++) {
 		struct stat syn;
 

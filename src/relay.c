@@ -8,8 +8,6 @@
  * that stops reading (Ctrl-S, a slow line) holds output back without
  * losing it and without stopping input.  SIGWINCH is taken only inside
  * ppoll, so a window size change is never missed between two checks.
- * The terminal is raw meanwhile: the pty does the line editing, echo and
- * signal keys, and every key (Ctrl-C too) reaches the session.
  * One relay a process: the buffers are static.
  */
 #include <errno.h>
@@ -19,7 +17,6 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "relay.h"
@@ -108,12 +105,11 @@ tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 {
 	static struct buf in, out;	/* terminal to pty, pty to terminal */
 	struct sigaction sa, oldsa;
-	struct termios saved, raw;
 	sigset_t block, during, oldmask;
 	const struct timespec zero = { 0, 0 };
 	enum relay_end end = RELAY_ERROR;
 	int ttyfl, masterfl;
-	bool master_done = false, main_exited = false, is_tty;
+	bool master_done = false, main_exited = false;
 
 	in.off = in.len = out.off = out.len = 0;
 	if (nonblock(tty, &ttyfl) == -1)
@@ -121,11 +117,6 @@ tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 	if (nonblock(master, &masterfl) == -1) {
 		fcntl(tty, F_SETFL, ttyfl);
 		return RELAY_ERROR;
-	}
-	if ((is_tty = tcgetattr(tty, &saved) == 0)) {
-		raw = saved;
-		cfmakeraw(&raw);
-		tcsetattr(tty, TCSANOW, &raw);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_winch;
@@ -208,8 +199,6 @@ tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	sigaction(SIGWINCH, &oldsa, NULL);
-	if (is_tty)
-		tcsetattr(tty, TCSANOW, &saved);
 	fcntl(tty, F_SETFL, ttyfl);
 	fcntl(master, F_SETFL, masterfl);
 	return end;

@@ -26,7 +26,9 @@ enum relay_end {
 
 /*
  * Relay until one of the ends above: terminal input to the pty master,
- * pty output to the terminal, window size changes passed on.  Neither
+ * pty output to the terminal, window size changes passed on.  The caller
+ * makes the terminal raw first (tp_tty_raw): the pty does the line
+ * editing, the echo and the signal keys.  Neither
  * direction blocks the other: a stopped terminal holds the session's
  * output back (it is not lost) while input still flows.  hooks may be
  * NULL.  The session must hold the pty's slave open before the relay

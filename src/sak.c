@@ -6,9 +6,9 @@
  *  - holders are found by device number (st_rdev of each open descriptor,
  *    and the controlling terminal in /proc/PID/stat), never by path, so a
  *    device node made elsewhere, a synonym or /dev/console is the same;
- *  - each process is looked at and killed through its /proc directory
- *    (pidfd_send_signal), so a PID that was recycled meanwhile is never
- *    signalled;
+ *  - a holder is signalled through a pidfd, after it is found holding
+ *    again with the pidfd held, so a PID that was recycled meanwhile is
+ *    never signalled;
  *  - a process can open a descriptor in a thread that no longer shares its
  *    descriptor table: multithreaded processes are scanned thread by thread;
  *  - the session cannot fork its way out while the sweep runs: its cgroup
@@ -22,12 +22,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -66,6 +67,20 @@ tp_sweep_add(struct tp_sweep *sw, dev_t dev)
 	return 0;
 }
 
+int
+tp_sweep_add_session(struct tp_sweep *sw, pid_t sid)
+{
+	for (size_t i = 0; i < sw->nsids; i++)
+		if (sw->sids[i] == sid)
+			return 0;
+	if (sid <= 0 || sw->nsids == TP_SWEEP_MAX_DEVS) {
+		errno = sid <= 0 ? EINVAL : ENOSPC;
+		return -1;
+	}
+	sw->sids[sw->nsids++] = sid;
+	return 0;
+}
+
 static bool
 is_ours(const struct tp_sweep *sw, dev_t dev)
 {
@@ -75,7 +90,8 @@ is_ours(const struct tp_sweep *sw, dev_t dev)
 	return false;
 }
 
-/* A set of PIDs, one bit each (pid_max is at most 2^22). */
+/* A set of PIDs, one bit each (pid_max is at most 2^22); shared by the
+ * scanning threads, so bits are set atomically. */
 struct pidset {
 	uint64_t *bits;
 	size_t words;
@@ -90,15 +106,24 @@ pidset_init(struct pidset *ps)
 }
 
 static bool
+pidset_has(const struct pidset *ps, pid_t pid)
+{
+	size_t i = (size_t)pid / 64;
+
+	return ps->bits && pid > 0 && i < ps->words &&
+	       (__atomic_load_n(&ps->bits[i], __ATOMIC_RELAXED) &
+		((uint64_t)1 << ((size_t)pid % 64)));
+}
+
+static bool
 pidset_add(struct pidset *ps, pid_t pid)	/* true when it is new */
 {
 	size_t i = (size_t)pid / 64;
 	uint64_t m = (uint64_t)1 << ((size_t)pid % 64);
 
-	if (pid <= 0 || i >= ps->words || (ps->bits[i] & m))
+	if (pid <= 0 || i >= ps->words)
 		return false;
-	ps->bits[i] |= m;
-	return true;
+	return !(__atomic_fetch_or(&ps->bits[i], m, __ATOMIC_RELAXED) & m);
 }
 
 static long
@@ -111,95 +136,67 @@ ms_since(const struct timespec *t0)
 	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-static int
-send_sig(int procdir, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, procdir, sig, NULL, 0);
-}
-
-struct proc {
-	char state;
-	pid_t sid;
-	dev_t ctty;
-	unsigned threads;
-};
-
-static int
-read_stat(int procdir, struct proc *p)
-{
-	char buf[1024], *s;
-	int fd = openat(procdir, "stat", O_RDONLY | O_CLOEXEC), tty;
-	ssize_t n;
-
-	if (fd == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* the name in parentheses may hold anything, ")" too */
-	if ((s = strrchr(buf, ')')) == NULL ||
-	    sscanf(s + 1, " %c %*d %*d %d %d %*d %*u %*u %*u %*u %*u %*u %*u "
-		   "%*d %*d %*d %*d %u", &p->state, &p->sid, &tty,
-		   &p->threads) != 4)
-		return -1;
-	p->ctty = makedev(major((dev_t)(unsigned)tty),
-			  minor((dev_t)(unsigned)tty));
-	return 0;
-}
-
-/* Does the descriptor table in fd directory dirfd (closed) hold one? */
+/* Does the descriptor table in directory dirfd (closed here) hold one? */
 static bool
 fds_hold(const struct tp_sweep *sw, int dirfd)
 {
-	DIR *d = fdopendir(dirfd);
-	struct dirent *e;
+	char buf[8192];
 	bool found = false;
+	long n;
 
-	if (d == NULL) {
-		close(dirfd);
-		return false;
-	}
-	while (!found && (e = readdir(d)) != NULL) {
-		struct statx stx;
+	/* getdents directly: no stdio stream to set up per directory */
+	while (!found && (n = syscall(SYS_getdents64, dirfd, buf,
+				      sizeof(buf))) > 0) {
+		for (long off = 0; off < n && !found;) {
+			struct dirent64 *e = (struct dirent64 *)(buf + off);
+			struct statx stx;
 
-		if (e->d_name[0] == '.')
-			continue;
-		/* follows the magic link to the open file itself */
-		if (statx(dirfd, e->d_name, AT_STATX_DONT_SYNC, STATX_TYPE,
-			  &stx) == 0 && S_ISCHR(stx.stx_mode) &&
-		    is_ours(sw, makedev(stx.stx_rdev_major,
-					stx.stx_rdev_minor)))
-			found = true;
+			off += e->d_reclen;
+			if (e->d_name[0] == '.')
+				continue;
+			/* follows the magic link to the open file itself */
+			if (statx(dirfd, e->d_name, AT_STATX_DONT_SYNC,
+				  STATX_TYPE, &stx) == -1) {
+				if (errno == EACCES)	/* all of them, then */
+					goto out;
+				continue;
+			}
+			if (S_ISCHR(stx.stx_mode) &&
+			    is_ours(sw, makedev(stx.stx_rdev_major,
+						stx.stx_rdev_minor)))
+				found = true;
+		}
 	}
-	closedir(d);
+out:
+	close(dirfd);
 	return found;
 }
 
+/* Does the process hold one by an open descriptor, in any thread? */
 static bool
-holds(const struct tp_sweep *sw, int procdir, const struct proc *p)
+holds(const struct tp_sweep *sw, int procfd, const char *pid, unsigned nthr)
 {
-	DIR *tasks;
+	char path[NAME_MAX + 8];
 	struct dirent *e;
 	bool found = false;
+	DIR *tasks;
 	int fd;
 
-	if (p->ctty != 0 && is_ours(sw, p->ctty))
-		return true;
-	if (p->threads <= 1) {
-		fd = openat(procdir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (nthr <= 1) {
+		snprintf(path, sizeof(path), "%s/fd", pid);
+		fd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		return fd != -1 && fds_hold(sw, fd);
 	}
 	/* a thread may have a descriptor table of its own (unshare) */
-	fd = openat(procdir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1 || (tasks = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	snprintf(path, sizeof(path), "%s/task", pid);
+	if ((fd = openat(procfd, path, O_RDONLY | O_DIRECTORY |
+			 O_CLOEXEC)) == -1)
+		return false;
+	if ((tasks = fdopendir(fd)) == NULL) {
+		close(fd);
 		return false;
 	}
 	while (!found && (e = readdir(tasks)) != NULL) {
-		char path[NAME_MAX + 8];
 		int tfd;
 
 		if (e->d_name[0] == '.')
@@ -215,55 +212,167 @@ holds(const struct tp_sweep *sw, int procdir, const struct proc *p)
 
 enum pass { STOP_SESSION, KILL_HOLDERS };
 
+struct scan {
+	struct tp_sweep *sw;
+	enum pass what;
+	int procfd;
+	pid_t *pids;
+	size_t npids;
+	struct pidset *seen;	/* stopped, or killed: done with */
+	struct pidset *clean;	/* seen holding nothing: done with */
+	unsigned acted;		/* updated atomically */
+};
+
+static bool
+is_our_session(const struct tp_sweep *sw, pid_t sid)
+{
+	for (size_t i = 0; i < sw->nsids; i++)
+		if (sw->sids[i] == sid)
+			return true;
+	return false;
+}
+
+/* How many threads: /proc/PID/task has two links more than threads. */
+static unsigned
+threads(int procfd, const char *pid)
+{
+	char path[32];
+	struct statx stx;
+
+	snprintf(path, sizeof(path), "%s/task", pid);
+	if (statx(procfd, path, 0, STATX_NLINK, &stx) == -1 ||
+	    stx.stx_nlink < 3)
+		return 1;
+	return stx.stx_nlink - 2;
+}
+
+/* Is the process with this PID a holder now? */
+static bool
+is_holder(struct scan *sc, pid_t pid, const char *name)
+{
+	pid_t sid = getsid(pid);
+
+	if (sid == -1)
+		return false;		/* gone */
+	if (sc->what == STOP_SESSION)
+		return sid == sc->sw->session;
+	return (sid > 0 && is_our_session(sc->sw, sid)) ||
+	       holds(sc->sw, sc->procfd, name, threads(sc->procfd, name));
+}
+
 /*
- * One pass over /proc.  STOP_SESSION: stop the session's processes not
- * stopped before; KILL_HOLDERS: kill every holder.  Returns how many
- * processes it acted on (*fresh: how many for the first time), or -1.
+ * One process of a pass.  Cheap tests first: the session ID (getsid, no
+ * file) says whether its controlling terminal is one of ours.  A holder is
+ * signalled through a pidfd, and only once it has been found holding again
+ * after the pidfd was taken: while the pidfd's process lives, the PID is
+ * its, so the signal cannot reach a process that got the PID meanwhile.
+ */
+static void
+scan_one(struct scan *sc, pid_t pid)
+{
+	char name[16];
+	int pidfd;
+
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	if (!is_holder(sc, pid, name)) {
+		if (sc->what == KILL_HOLDERS)
+			pidset_add(sc->clean, pid);
+		return;
+	}
+	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+		return;
+	if (!is_holder(sc, pid, name))
+		goto out;
+	/* what is killed exits behind the trusted prompt, not before it */
+	if (sc->what == KILL_HOLDERS)
+		setpriority(PRIO_PROCESS, (id_t)pid, 19);
+	if (syscall(SYS_pidfd_send_signal, pidfd, sc->what == STOP_SESSION ?
+		    SIGSTOP : SIGKILL, NULL, 0) == 0) {
+		__atomic_add_fetch(&sc->acted, 1, __ATOMIC_RELAXED);
+		pidset_add(sc->seen, pid);
+	}
+out:
+	close(pidfd);
+}
+
+struct worker {
+	struct scan *sc;
+	size_t from, step;
+};
+
+static void *
+work(void *arg)
+{
+	struct worker *w = arg;
+
+	for (size_t i = w->from; i < w->sc->npids; i += w->step)
+		if (!pidset_has(w->sc->clean, w->sc->pids[i]) &&
+		    !pidset_has(w->sc->seen, w->sc->pids[i]))
+			scan_one(w->sc, w->sc->pids[i]);
+	return NULL;
+}
+
+#define MAX_THREADS 4
+
+/*
+ * One pass over /proc, looking at the processes no earlier pass acted on
+ * or found clean.  STOP_SESSION: stop the session's processes;
+ * KILL_HOLDERS: kill every holder.  The processes are shared among a
+ * thread per processor (up to MAX_THREADS).  Returns how many processes it
+ * acted on, or -1.
  */
 static int
-pass(struct tp_sweep *sw, enum pass what, struct pidset *seen,
-     unsigned *fresh)
+pass(struct scan *sc)
 {
 	DIR *proc = opendir("/proc");
+	struct worker w[MAX_THREADS];
+	pthread_t t[MAX_THREADS];
 	struct dirent *e;
 	pid_t self = getpid();
-	int acted = 0;
+	size_t cap = 0, nthreads = 1, started = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-	*fresh = 0;
 	if (proc == NULL)
 		return -1;
-	sw->scans++;
+	sc->npids = 0;
+	sc->acted = 0;
+	sc->procfd = dirfd(proc);
 	while ((e = readdir(proc)) != NULL) {
-		struct proc p;
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
-		int procdir;
 
 		if (*end != '\0' || pid <= 0 || pid == self)
 			continue;
-		procdir = openat(dirfd(proc), e->d_name,
-				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (procdir == -1)
-			continue;	/* gone */
-		if (read_stat(procdir, &p) == 0 && p.state != 'Z' &&
-		    p.state != 'X') {
-			if (what == STOP_SESSION && p.sid == sw->session &&
-			    pidset_add(seen, (pid_t)pid)) {
-				send_sig(procdir, SIGSTOP);
-				acted++;
-				(*fresh)++;
-			} else if (what == KILL_HOLDERS &&
-				   holds(sw, procdir, &p) &&
-				   send_sig(procdir, SIGKILL) == 0) {
-				acted++;
-				if (pidset_add(seen, (pid_t)pid))
-					(*fresh)++;
+		if (sc->npids == cap) {
+			pid_t *more = realloc(sc->pids, (cap ? cap * 2 : 4096) *
+					      sizeof(*more));
+
+			if (more == NULL) {
+				closedir(proc);
+				return -1;
 			}
+			sc->pids = more;
+			cap = cap ? cap * 2 : 4096;
 		}
-		close(procdir);
+		sc->pids[sc->npids++] = (pid_t)pid;
 	}
+	sc->sw->scans++;
+	if (ncpu > 1 && sc->npids >= 256)
+		nthreads = ncpu < MAX_THREADS ? (size_t)ncpu : MAX_THREADS;
+	for (size_t i = 0; i < nthreads; i++) {
+		w[i] = (struct worker){ sc, i, nthreads };
+		/* the first share is this thread's own */
+		if (i > 0 && pthread_create(&t[i], NULL, work, &w[i]) != 0)
+			break;
+		started = i + 1;
+	}
+	for (size_t i = started; i < nthreads; i++)	/* no thread: ours */
+		work(&w[i]);
+	work(&w[0]);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(t[i], NULL);
 	closedir(proc);
-	return acted;
+	return (int)sc->acted;
 }
 
 static int
@@ -281,7 +390,11 @@ cg_write(const char *cgroup, const char *file, const char *text)
 	return rc;
 }
 
-/* Freeze the cgroup and wait until cgroup.events says it is frozen. */
+/*
+ * Freeze the cgroup and wait until cgroup.events says it is frozen.  The
+ * file is read again and again, not polled: the kernel delays its change
+ * notifications by up to 10 ms.
+ */
 static int
 freeze(const char *cgroup)
 {
@@ -296,9 +409,7 @@ freeze(const char *cgroup)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		struct pollfd p = { fd, POLLPRI, 0 };
 		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		long left = FREEZE_LIMIT_MS - ms_since(&t0);
 
 		if (n <= 0)
 			break;
@@ -307,8 +418,9 @@ freeze(const char *cgroup)
 			rc = 0;
 			break;
 		}
-		if (left <= 0 || poll(&p, 1, (int)left) == -1)
+		if (ms_since(&t0) >= FREEZE_LIMIT_MS)
 			break;
+		nanosleep(&(struct timespec){ 0, 50000 }, NULL);
 	}
 	if (rc == -1)
 		cg_write(cgroup, "cgroup.freeze", "0");
@@ -337,49 +449,61 @@ int
 tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 {
 	struct pidset stopped = { NULL, 0 }, killed = { NULL, 0 };
+	struct pidset clean = { NULL, 0 };
+	struct scan sc = { .sw = sw };
 	struct timespec t0;
-	bool frozen = false;
-	unsigned fresh;
+	bool is_frozen = false;
 	int rc = -1, n = 0;
 
 	sw->killed = sw->scans = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (pidset_init(&killed) == -1)
-		return tp_err_set(err, "sweep: out of memory");
-	if (sw->cgroup && *sw->cgroup && freeze(sw->cgroup) == 0)
-		frozen = true;
-	else if (sw->session > 0) {
-		if (pidset_init(&stopped) == -1) {
-			tp_err_set(err, "sweep: out of memory");
-			goto out;
-		}
-		/* until a whole pass finds nothing new */
-		do {
-			if (pass(sw, STOP_SESSION, &stopped, &fresh) == -1)
-				break;
-		} while (fresh > 0 && ms_since(&t0) < SWEEP_LIMIT_MS);
+	if (pidset_init(&killed) == -1 || pidset_init(&clean) == -1 ||
+	    pidset_init(&stopped) == -1) {
+		tp_err_set(err, "sweep: out of memory");
+		goto out;
 	}
-	/* until a whole pass finds no holder, new or dying */
-	while ((n = pass(sw, KILL_HOLDERS, &killed, &fresh)) > 0) {
-		sw->killed += fresh;
+	sc.clean = &clean;
+	if (sw->cgroup && *sw->cgroup && freeze(sw->cgroup) == 0) {
+		is_frozen = true;
+	} else if (sw->session > 0) {
+		/* until a whole pass finds none not stopped before */
+		sc.what = STOP_SESSION;
+		sc.seen = &stopped;
+		while ((n = pass(&sc)) > 0 && ms_since(&t0) < SWEEP_LIMIT_MS)
+			;
+		memset(clean.bits, 0, clean.words * sizeof(*clean.bits));
+	}
+	/*
+	 * Until a whole pass finds no new holder.  A process killed is done
+	 * with: it cannot run again, and what it forked before it died is a
+	 * new process, looked at in the next pass.  A process seen holding
+	 * nothing is done with too: to hold one later it must open it (the
+	 * terminal is root's, mode 0600; the pty dies with its master, closed
+	 * after the sweep) or receive it from a holder (killed, or in flight:
+	 * the hang-up revokes it).
+	 */
+	sc.what = KILL_HOLDERS;
+	sc.seen = &killed;
+	while ((n = pass(&sc)) > 0) {
+		sw->killed += (unsigned)n;
 		if (ms_since(&t0) >= SWEEP_LIMIT_MS)
 			break;
-		if (fresh == 0)		/* only the dying: let them go */
-			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
 	if (n == 0)
 		rc = 0;
 	else if (n > 0)
-		tp_err_set(err, "sweep: %d holders still there after %d ms",
-			   n, SWEEP_LIMIT_MS);
+		tp_err_set(err, "sweep: new holders still came after %d ms",
+			   SWEEP_LIMIT_MS);
 	else
 		tp_err_set(err, "sweep: /proc: %s", strerror(errno));
 out:
-	if (frozen)
+	if (is_frozen)
 		cg_write(sw->cgroup, "cgroup.freeze", "0");
 	if (stopped.bits)
 		continue_stopped(&stopped);
+	free(sc.pids);
 	free(stopped.bits);
 	free(killed.bits);
+	free(clean.bits);
 	return rc;
 }

@@ -33,6 +33,9 @@ ssize_t tp_sak_find(struct tp_sak *s, const char *buf, size_t len);
 struct tp_sweep {
 	dev_t devs[TP_SWEEP_MAX_DEVS];
 	size_t ndevs;
+	/* the sessions whose controlling terminal is one of them */
+	pid_t sids[TP_SWEEP_MAX_DEVS];
+	size_t nsids;
 	const char *cgroup;	/* the session's cgroup, or "" / NULL */
 	pid_t session;		/* the session's leader, or 0 */
 	/* results */
@@ -42,15 +45,17 @@ struct tp_sweep {
 
 /* Add a terminal by its device number; duplicates are dropped. */
 int tp_sweep_add(struct tp_sweep *sw, dev_t dev);
+/* Add the session a terminal is the controlling terminal of (TIOCGSID). */
+int tp_sweep_add_session(struct tp_sweep *sw, pid_t sid);
 
 /*
  * Kill every process, except this one, that holds one of sw->devs: an open
- * descriptor for it (in any thread), or as its controlling terminal.
+ * descriptor for it (in any thread), or as its controlling terminal (it is
+ * in one of sw->sids: a terminal's session is the only one it controls).
  * While it runs the session cannot fork its way out: its cgroup is frozen
  * (cgroup.freeze), or without one every process of the session (by session
  * ID) is stopped first with SIGSTOP, scan after scan until none is new.
- * Holders are killed with SIGKILL through their /proc directory (never a
- * recycled PID), scan after scan until a whole scan finds none.  Then the
+ * Holders are killed with SIGKILL through a pidfd (never a recycled PID), scan after scan until a whole scan finds none.  Then the
  * cgroup is thawed, or the stopped processes continued: processes of the
  * session that hold none of the terminals survive.  Returns 0, or -1 when
  * holders still remained after the time limit (err says how many).

@@ -141,6 +141,19 @@ tp_tty_sane(int fd, struct tp_err *err)
 	return 0;
 }
 
+int
+tp_tty_raw(int fd, struct termios *saved)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) == -1)
+		return -1;
+	if (saved)
+		*saved = t;
+	cfmakeraw(&t);
+	return tcsetattr(fd, TCSANOW, &t);
+}
+
 bool
 tp_tty_is_vt(int fd)
 {
@@ -149,22 +162,44 @@ tp_tty_is_vt(int fd)
 	return ioctl(fd, KDGETMODE, &mode) == 0;
 }
 
-static int out_fd;
+/* tputs() gives one character at a time: collected, then written once */
+static struct {
+	char buf[4096];
+	size_t len;
+} out;
 
 static int
 put(int c)
 {
-	char ch = (char)c;
+	if (out.len == sizeof(out.buf))
+		return EOF;
+	out.buf[out.len++] = (char)c;
+	return c;
+}
 
-	return write(out_fd, &ch, 1) == 1 ? c : EOF;
+static void
+send_cap(const char *name)
+{
+	const char *s = tigetstr(name);
+
+	if (s != NULL && s != (char *)-1)
+		tputs(s, 1, put);
 }
 
 int
 tp_tty_reset(int fd, const char *term, struct tp_err *err)
 {
-	static const char *const caps[] = { "rs1", "rs2", "rs3", "clear" };
+	/* the terminal's own resets, then each state a program can leave
+	   that rs1-rs3 do not reset everywhere (vt100's leave attributes,
+	   the character set and the cursor alone) */
+	static const char *const caps[] = {
+		"rs1", "rs2", "rs3", "rmcup", "sgr0", "rmacs", "cnorm",
+		"rmkx",
+	};
 	struct vt_mode vm;
-	int e;
+	struct winsize ws;
+	const char *csr;
+	int e, rows;
 
 	if (tp_tty_is_vt(fd)) {
 		memset(&vm, 0, sizeof(vm));
@@ -177,13 +212,25 @@ tp_tty_reset(int fd, const char *term, struct tp_err *err)
 	}
 	if (setupterm(term, fd, &e) != OK)
 		return tp_err_set(err, "%s: no such terminal in terminfo", term);
-	out_fd = fd;
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		const char *s = tigetstr(caps[i]);
-
-		if (s != NULL && s != (char *)-1)
-			tputs(s, 1, put);
-	}
+	out.len = 0;
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		send_cap(caps[i]);
+	/* the whole screen scrolls again */
+	rows = ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row ? ws.ws_row :
+		tigetnum("lines");
+	csr = tigetstr("csr");
+	if (rows > 0 && csr != NULL && csr != (char *)-1)
+		tputs(tiparm(csr, 0, rows - 1), 1, put);
+	send_cap("clear");
 	del_curterm(cur_term);
+	for (size_t done = 0; done < out.len;) {
+		ssize_t n = write(fd, out.buf + done, out.len - done);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return tp_err_set(err, "write: %s", strerror(errno));
+		done += (size_t)n;
+	}
 	return 0;
 }

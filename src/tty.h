@@ -6,6 +6,7 @@
 #define TPATH_TTY_H
 
 #include <stdbool.h>
+#include <termios.h>
 
 #include "tperr.h"
 
@@ -25,12 +26,20 @@ int tp_tty_open(const char *path, struct tp_err *err);
 int tp_tty_revoke(const char *path, int *fd, struct tp_err *err);
 /* Sane line settings (as stty sane), with type-ahead discarded. */
 int tp_tty_sane(int fd, struct tp_err *err);
+/*
+ * Raw, for a relayed session: every byte typed reaches the session's pty
+ * as it is (Ctrl-C, Ctrl-R too) and nothing is echoed; *saved, when not
+ * NULL, gets the settings before.
+ */
+int tp_tty_raw(int fd, struct termios *saved);
 /* Is fd a Linux virtual console? */
 bool tp_tty_is_vt(int fd);
 /*
  * The terminal's own state: on a virtual console text mode, Unicode
- * keyboard and VT_AUTO switching; then terminfo's reset strings and clear
- * for term (a terminfo name).  Line settings are tp_tty_sane's.
+ * keyboard and VT_AUTO switching; then, from terminfo for term, the reset
+ * strings (rs1, rs2, rs3), the normal screen, attributes, character set,
+ * cursor and keypad (rmcup, sgr0, rmacs, cnorm, rmkx), a scroll region of
+ * the whole screen (csr), and clear.  Line settings are tp_tty_sane's.
  */
 int tp_tty_reset(int fd, const char *term, struct tp_err *err);
 

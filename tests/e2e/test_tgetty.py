@@ -42,6 +42,20 @@ def wait_for(master, want, timeout=10):
     return buf
 
 
+def end_session_cgroup(pid):
+    """Kill and remove the session cgroup of a tgetty that was killed."""
+    for d in glob.glob(f"/sys/fs/cgroup/**/tpath-session-{pid}",
+                       recursive=True):
+        with open(f"{d}/cgroup.kill", "w") as f:
+            f.write("1")
+        for _ in range(100):
+            with open(f"{d}/cgroup.events") as f:
+                if "populated 0" in f.read():
+                    break
+            time.sleep(0.02)
+        os.rmdir(d)
+
+
 class Terminal(fdpexpect.fdspawn):
     """The master side of tgetty's terminal.  While tgetty hangs the terminal
     up (at start, and for the secure attention key) no slave is open and the
@@ -92,20 +106,13 @@ def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
             child.logfile_read = sys.stdout
         return p, child, path, state
 
+    start.confdir, start.pamconf = confdir, pamconf
+    start.state, start.run = state, run
     yield start
     procs.end_all()
     # a tgetty killed mid-session leaves its session's cgroup: end it too
     for p in procs.started:
-        for d in glob.glob(f"/sys/fs/cgroup/**/tpath-session-{p.pid}",
-                           recursive=True):
-            with open(f"{d}/cgroup.kill", "w") as f:
-                f.write("1")
-            for _ in range(100):
-                with open(f"{d}/cgroup.events") as f:
-                    if "populated 0" in f.read():
-                        break
-                time.sleep(0.02)
-            os.rmdir(d)
+        end_session_cgroup(p.pid)
     for fd in started:
         try:
             os.close(fd)

@@ -8,6 +8,7 @@
 #include <err.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -16,12 +17,15 @@
 #include <unistd.h>
 
 #include "relay.h"
+#include "tty.h"
 
 int
 main(int argc, char **argv)
 {
 	enum relay_end end;
+	struct termios saved;
 	int master, slave, st;
+	bool raw;
 	pid_t pid;
 
 	if (argc < 2)
@@ -50,7 +54,11 @@ main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
+	/* the terminal raw, as tgetty has it: the pty does the line editing */
+	raw = tp_tty_raw(STDIN_FILENO, &saved) == 0;
 	end = tp_relay(STDIN_FILENO, master, -1, NULL);
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	if (end == RELAY_HANGUP) {
 		kill(pid, SIGHUP);
 		waitpid(pid, &st, 0);

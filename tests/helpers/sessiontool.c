@@ -8,12 +8,14 @@
 #include <err.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "relay.h"
+#include "tty.h"
 #include "session.h"
 
 int
@@ -25,6 +27,8 @@ main(int argc, char **argv)
 	struct tp_err e;
 	char *env[] = { "PATH=/usr/bin:/bin", "TERM=vt100", NULL };
 	struct session_opts o = { "", env, NULL, -1, false, -1 };
+	struct termios saved;
+	bool raw;
 	int st;
 
 	if (argc < 2 || (pw = getpwnam(argv[1])) == NULL)
@@ -39,7 +43,11 @@ main(int argc, char **argv)
 	if (session_start(&l, &o, &s, &e) == -1)
 		errx(1, "%s", e.msg);
 	signal(SIGHUP, SIG_IGN);
+	/* the terminal raw, as tgetty has it: the pty does the line editing */
+	raw = tp_tty_raw(STDIN_FILENO, &saved) == 0;
 	tp_relay(STDIN_FILENO, s.master, -1, NULL);
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	if (waitpid(s.pid, &st, 0) != s.pid)
 		err(1, "wait");
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

@@ -1,0 +1,400 @@
+"""Programs that try to keep the terminal through the secure attention key.
+
+Each adversary is run 20 times in one logged-in session (tpath = on): it
+is started in the user's shell, the key is pressed, and then no process of
+the user may be alive outside the new trusted shell, nothing the adversary
+writes may reach the terminal, and the trusted prompt must be there.
+`shell` then leaves the trusted path for the next trial."""
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import time
+
+import pytest
+
+from conftest import helper, program
+from test_login import PASSWORD, pamconf, user  # noqa: F401 (fixtures)
+from test_sak import SAK, TSH_PROMPT, alive, config, gone, record, users
+from test_tgetty import end_session_cgroup, getty, log_in, shell_user  # noqa: F401,E501
+
+TRIALS = 20
+
+
+def untrusted(uid, tsh_sid):
+    """Live processes of uid outside the trusted shell's session."""
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/status") as f:
+                status = f.read()
+            sid = os.getsid(int(d))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        fields = dict(line.split(":\t", 1) for line in status.splitlines()
+                      if ":\t" in line)
+        if int(fields["Uid"].split()[0]) == uid and sid != tsh_sid and \
+                fields["State"][0] not in "ZX":
+            found.append((int(d), fields["Name"].strip(), fields["State"]))
+    return found
+
+
+@pytest.fixture
+def session(getty, shell_user, confdir):  # noqa: F811
+    """A logged-in shell on tgetty, tpath = on."""
+    p, child, path, _ = getty(config(confdir),
+                              users=users(shell_user.pw_name, "on"))
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
+    yield child, shell_user
+    if p.poll() is None:
+        child.send(SAK)
+        child.expect_exact(TSH_PROMPT)
+        child.sendline("logout")
+        assert p.wait(timeout=10) == 0
+
+
+def run(child, command):
+    """Start an adversary in the shell; its PID once it is in place."""
+    child.sendline(command)
+    child.expect(r"READY (\d+)")
+    return int(child.match.group(1))
+
+
+def press_sak(child, uid, settle=0.1):
+    """The key; then the trusted prompt and no untrusted survivor."""
+    time.sleep(settle)
+    t0 = time.monotonic()
+    child.send(SAK)
+    child.expect_exact(TSH_PROMPT, timeout=20)
+    print("SAK-TIME", time.monotonic() - t0)
+    sid, screen = int(record(child)["sid"]), child.before
+    # killed processes finish exiting behind the prompt: a moment for them
+    deadline = time.monotonic() + 3
+    while untrusted(uid, sid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert untrusted(uid, sid) == []
+    return screen
+
+
+def back_to_shell(child):
+    child.sendline("shell")
+    child.expect_exact("$ ")
+
+
+@pytest.mark.parametrize("command", [
+    "{adv} ignore",                     # ignores or blocks every signal
+    "{adv} stopped",                    # a stopped process
+    "{adv} setsid",                     # a new session, the pty re-opened
+    "{adv} reopen",                     # re-opens it as fast as it can
+    "{adv} forkbomb 200",               # bounded by the test
+])
+def test_adversary_in_the_session(session, command):
+    child, u = session
+    for _ in range(TRIALS):
+        pid = run(child, command.format(adv=helper("adversary")))
+        press_sak(child, u.pw_uid, settle=0.3 if "forkbomb" in command
+                  else 0.05)
+        assert gone(pid)
+        back_to_shell(child)
+
+
+def holder_outside(path):
+    """A root process in no session of the user's that opened the
+    terminal itself and ignores every signal it can."""
+    code = ("import os, signal, sys, time\n"
+            "for s in signal.valid_signals():\n"
+            "    try: signal.signal(s, signal.SIG_IGN)\n"
+            "    except (OSError, ValueError): pass\n"
+            f"fd = os.open({path!r}, os.O_RDWR | os.O_NOCTTY)\n"
+            "print('open', flush=True)\n"
+            "while True:\n"
+            "    time.sleep(0.01)\n"
+            "    try: os.write(fd, b'')\n"
+            "    except OSError: pass\n")
+    return subprocess.Popen(["python3", "-c", code], stdout=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def test_root_holder_of_the_terminal_outside_the_session(session):
+    child, u = session
+    for _ in range(TRIALS):
+        holder = holder_outside(child.path)
+        try:
+            assert holder.stdout.readline() == b"open\n"
+            press_sak(child, u.pw_uid, settle=0)
+            assert holder.wait(timeout=5) == -signal.SIGKILL
+        finally:
+            if holder.poll() is None:
+                holder.kill()
+                holder.wait()
+        back_to_shell(child)
+
+
+RECEIVER = """
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(1)
+print("listening", flush=True)
+c, _ = s.accept()
+if sys.argv[2] == "after":          # leave it in flight until told
+    sys.stdin.readline()
+fds = array.array("i")
+msg, anc, _, _ = c.recvmsg(1, socket.CMSG_LEN(fds.itemsize))
+fds.frombytes(anc[0][2][:fds.itemsize])
+print("got", flush=True)
+if sys.argv[2] == "after":
+    try:
+        os.write(fds[0], b"PWNED-AFTER-SAK\\r\\n")
+        print("wrote", flush=True)
+    except OSError as e:
+        print("refused", e.errno, flush=True)
+else:
+    while True:
+        os.write(fds[0], b"")
+        __import__("time").sleep(0.01)
+"""
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_descriptor_passed_out_of_the_session(session, scratch, when):
+    """The pty passed over a Unix socket to a process outside the session:
+    received before the key, the receiver holds it and is killed; still in
+    flight at the key, it arrives revoked and nothing reaches the
+    terminal."""
+    child, u = session
+    for i in range(TRIALS):
+        sock = str(scratch / f"s{i}")     # where the user can reach it
+        rx = subprocess.Popen(["python3", "-c", RECEIVER, sock, when],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, start_new_session=True)
+        try:
+            assert rx.stdout.readline() == "listening\n"
+            run(child, f"{helper('adversary')} send {sock}")
+            if when == "before":
+                assert rx.stdout.readline() == "got\n"
+            screen = press_sak(child, u.pw_uid)
+            if when == "before":
+                assert rx.wait(timeout=5) == -signal.SIGKILL
+            else:
+                rx.stdin.write("go\n")
+                rx.stdin.flush()
+                assert rx.stdout.readline() == "got\n"
+                assert rx.stdout.readline().startswith("refused")
+                child.sendline("echo SY''NC")
+                child.expect_exact("SYNC")
+                assert "PWNED" not in screen + child.before
+        finally:
+            if rx.poll() is None:
+                rx.kill()
+                rx.wait()
+        back_to_shell(child)
+
+
+def test_fake_login_leaves_nothing_that_hides_the_prompt(session):
+    """After a program that leaves invisible text, line-drawing characters
+    and a scroll region, the key sends the resets before the prompt (the
+    screen itself is read in test_sak_screen)."""
+    child, u = session
+    for _ in range(TRIALS):
+        run(child, f"{helper('adversary')} fakelogin")
+        child.expect_exact("login: ")
+        after = press_sak(child, u.pw_uid)
+        for reset in ("\x1b[m", "\x0f", "\x1b[1;24r", "\x1b[H\x1b[J"):
+            assert reset in after, reset
+        back_to_shell(child)
+
+
+INJECT = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+for ch in sys.argv[2].encode():
+    fcntl.ioctl(fd, 0x5412, bytes([ch]))        # TIOCSTI: typed
+"""
+
+
+def vt_screen(n):
+    with open(f"/dev/vcsa{n}", "rb") as f:
+        rows, cols = f.read(2)
+    with open(f"/dev/vcs{n}", "rb") as f:
+        text = f.read().decode("latin-1")
+    return [text[i:i + cols] for i in range(0, rows * cols, cols)]
+
+
+def test_on_a_virtual_console(getty, procs):
+    """tgetty on the real virtual console tty8, keys typed with TIOCSTI and
+    the screen read from /dev/vcs8: a root holder of the console that
+    ignores every signal is killed by the key, and the real prompt is on
+    the screen."""
+    vt = "/dev/tty8"
+    if not all(os.path.exists(p) for p in (vt, "/dev/vcs8", "/dev/vcsa8")):
+        pytest.skip("no virtual console tty8 here")
+    confdir = getty.confdir
+    (confdir / "login.cfg").write_text("default:\n\tlogindelay = 0\n"
+                                       "\tsak_enabled = true\n")
+    p = procs.popen([program("tgetty"), "-C", str(confdir), "--state-dir",
+                     str(getty.state), "--run-dir", str(getty.run), vt],
+                    start_new_session=True, stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not any("login:" in row for row in vt_screen(8)):
+            assert time.monotonic() < deadline, vt_screen(8)
+            time.sleep(0.05)
+        for _ in range(3):
+            holder = holder_outside(vt)
+            assert holder.stdout.readline() == b"open\n"
+            # a fake prompt, and the console left with the line-drawing
+            # character set (SO) and a scroll region
+            with open(vt, "wb", buffering=0) as f:
+                f.write(b"\x1b[2J\x1b[Hfake login: \x0e\x1b[5;10r")
+            subprocess.run(["python3", "-c", INJECT, vt, "\x18\x12"])
+            assert holder.wait(timeout=5) == -signal.SIGKILL
+            deadline = time.monotonic() + 10
+            while True:
+                screen = vt_screen(8)
+                text = "\n".join(screen)
+                if "fake login" not in text and "login:" in text and \
+                        "Authorized use only" in "".join(screen[:3]):
+                    break
+                assert time.monotonic() < deadline, text
+                time.sleep(0.05)
+            assert p.poll() is None
+            st = os.stat(vt)
+            assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o600)
+    finally:
+        procs.kill(p)
+
+
+HIDDEN = r"\x1b\[(?:[0-9;]*;)?8(?:;[0-9;]*)?m"     # SGR 8: invisible
+
+
+class Tmux:
+    """A terminal emulator (tmux) whose screen can be read, running
+    relaytool, which bridges it to a pty of its own: tgetty's terminal."""
+
+    def __init__(self, procs, argv):
+        self.name = f"tpath-test-{os.getpid()}"
+        self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"]
+        subprocess.run(self.tmux + ["new-session", "-d", "-x", "80", "-y",
+                                    "24", *argv], check=True)
+
+    def keys(self, *keys):
+        subprocess.run(self.tmux + ["send-keys", "-t", "0", *keys],
+                       check=True)
+
+    def screen(self, escapes=False):
+        return subprocess.run(self.tmux + ["capture-pane", "-p", "-t", "0"] +
+                              (["-e"] if escapes else []),
+                              capture_output=True, text=True,
+                              check=True).stdout
+
+    def wait_for(self, pattern, timeout=15):
+        """A regular expression, line by line (tmux drops trailing
+        blanks)."""
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, self.screen(), re.M):
+            assert time.monotonic() < deadline, self.screen()
+            time.sleep(0.05)
+
+    def end(self):
+        """relaytool ignores the hang-up: it and the tgetty it runs are
+        ended by PID, and the session's cgroup with them."""
+        pane = subprocess.run(self.tmux + ["display", "-p", "-t", "0",
+                                           "#{pane_pid}"],
+                              capture_output=True, text=True).stdout.strip()
+        pids = [int(pane)] if pane.isdigit() else []
+        if pids:
+            with open(f"/proc/{pids[0]}/task/{pids[0]}/children") as f:
+                pids += [int(c) for c in f.read().split()]
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        subprocess.run(self.tmux + ["kill-server"], capture_output=True)
+        for pid in pids:
+            end_session_cgroup(pid)
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="no tmux (Debian tmux)")
+def test_fake_login_on_a_terminal_emulator(getty, shell_user, procs):
+    """On a real terminal emulator, after a program that fakes a login
+    prompt and leaves invisible text, the line-drawing character set and a
+    scroll region, the key (tpath = notsh: the session ends) gives a real
+    prompt that is readable: plain characters, visible, at the top."""
+    confdir = getty.confdir
+    (confdir / "login.cfg").write_text(config(confdir))
+    (confdir / "user").write_text(users(shell_user.pw_name, "notsh"))
+    cmd = (f"exec {program('tgetty')} -C {confdir} --pam-service tptest "
+           f"--pam-confdir {getty.pamconf} --state-dir {getty.state} "
+           f"--run-dir {getty.run} \"$(tty)\" vt100")
+    term = Tmux(procs, [helper("relaytool"), "/bin/sh", "-c", cmd])
+    try:
+        term.wait_for("login:")
+        term.keys(shell_user.pw_name, "Enter")
+        term.wait_for("Password:")
+        term.keys(PASSWORD, "Enter")
+        term.wait_for(r"^\$$")
+        term.keys(f"{helper('adversary')} fakelogin", "Enter")
+        term.wait_for(r"^login:$")          # the fake, alone on the screen
+        term.keys("abc")                    # what a victim types: hidden
+        time.sleep(0.3)
+        before = term.screen(escapes=True)
+        assert re.search(HIDDEN, before), before
+        assert "\x0e" in before             # line-drawing characters (SO)
+        term.keys("C-x", "C-r")
+        deadline = time.monotonic() + 15
+        while "Authorized use only" not in term.screen():
+            assert time.monotonic() < deadline, term.screen()
+            time.sleep(0.05)
+        term.wait_for("^login:")
+        rows = term.screen().splitlines()
+        assert "Authorized use only" in "".join(rows[:3])   # at the top
+        assert rows[-1].startswith("login:") or \
+            any(r.startswith("login:") for r in rows[:6])
+        shown = term.screen(escapes=True)
+        assert not re.search(HIDDEN, shown) and "\x0e" not in shown, shown
+        assert "READY" not in term.screen()
+    finally:
+        term.end()
+
+
+def test_sweep_without_a_cgroup(testuser, procs):
+    """Where the session has no cgroup, its processes are stopped first
+    (SIGSTOP, pass after pass), holders killed, the rest continued: a fork
+    bomb holding a pty leaves no survivor, and a process of the same
+    session that holds nothing runs on."""
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    user = ["setpriv", f"--reuid={testuser.pw_uid}",
+            f"--regid={testuser.pw_gid}", "--clear-groups"]
+    try:
+        leader = procs.popen(user + ["sh", "-c",
+                                     "sleep 1000 </dev/null >/dev/null 2>&1 &"
+                                     f" exec {helper('adversary')} forkbomb "
+                                     "300"],
+                             stdin=slave, stdout=slave, stderr=slave,
+                             start_new_session=True)
+        os.close(slave)
+        sid = leader.pid
+        time.sleep(1)
+        members = [int(d) for d in os.listdir("/proc") if d.isdigit()
+                   and alive(int(d)) and os.getsid(int(d)) == sid]
+        assert len(members) > 100
+        r = subprocess.run([helper("sweeptool"), "-s", str(sid), path],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            left = [p for p in members if alive(p)]
+            if len(left) <= 1:
+                break
+            time.sleep(0.05)
+        assert len(left) == 1, left             # the sleep, and only it
+        with open(f"/proc/{left[0]}/stat") as f:
+            assert f.read().rsplit(")", 1)[1].split()[0] == "S"  # not "T"
+        os.kill(left[0], signal.SIGKILL)
+    finally:
+        os.close(master)
