@@ -23,6 +23,7 @@ def test_the_demo_logs_in_and_gives_the_terminal_back(shell_user):  # noqa: F811
     c.expect(r"programs in the demo database, (/run/tpath-demo\.\w+)")
     scratch = c.match.group(1)
     c.expect_exact("tpath demo: a real tgetty")
+    c.expect_exact("fake-login, a fake login prompt")
     c.expect_exact("login: ")
     assert termios.tcgetattr(c.child_fd) != before, "the bridge is not raw"
     c.sendline(shell_user.pw_name)
@@ -33,6 +34,15 @@ def test_the_demo_logs_in_and_gives_the_terminal_back(shell_user):  # noqa: F811
     c.sendline("echo DEMO-$((6*7)); tty")
     c.expect_exact("DEMO-42")
     c.expect(r"/dev/pts/\d+")
+    # the fake login the banner suggests, then the key: the trusted shell
+    c.sendline(f"{scratch}/fake-login")
+    c.expect_exact("login: ")
+    c.send("\x18\x12")
+    c.expect_exact("tsh# " if shell_user.pw_uid == 0 else "tsh$ ")
+    c.sendline("echo TRUSTED-$((1))")
+    c.expect_exact("TRUSTED-$((1))")
+    c.sendline("shell")
+    c.expect_exact("$ ")
     c.sendline("exit")
     c.expect_exact("tpath-demo: ended (tgetty exit 0)")
     assert termios.tcgetattr(c.child_fd) == before, "modes not restored"
