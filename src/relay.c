@@ -22,6 +22,7 @@
 #include "relay.h"
 
 #define BUF (64 * 1024)
+#define GREEDY 16	/* chunks read in a row before polling again */
 
 /* The bytes waiting are data[off, len): a partial write only moves off. */
 struct buf {
@@ -181,16 +182,23 @@ tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 			end = RELAY_HANGUP;
 			break;
 		}
-		/* read only into room: a read of 0 bytes would look like EOF */
+		/* read only into room: a read of 0 bytes would look like EOF;
+		   then pass it on at once, and read again while both sides
+		   keep up: one poll for many chunks of a fast session */
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR) &&
 		    !master_done && waiting(&out) < BUF) {
-			n = fill(master, &out);
-			if (n == 0 || n == -1)
-				master_done = true;	/* the session closed it */
+			for (int i = 0; i < GREEDY && waiting(&out) < BUF; i++) {
+				n = fill(master, &out);
+				if (n == 0 || n == -1)
+					master_done = true;	/* closed */
+				if (n <= 0 || drain(tty, &out) == -1 ||
+				    waiting(&out))
+					break;
+			}
 		} else if (main_exited && (p[1].events & POLLIN)) {
 			master_done = true;	/* nothing more is waiting */
 		}
-		if ((p[0].revents & POLLOUT) && drain(tty, &out) == -1) {
+		if (waiting(&out) && drain(tty, &out) == -1) {
 			end = RELAY_HANGUP;
 			break;
 		}
