@@ -12,12 +12,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/sched.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -37,7 +39,8 @@ drop_privileges(const struct login *l)
 }
 
 static void __attribute__((noreturn))
-child(const struct login *l, const struct session_opts *o, int slave)
+child(const struct login *l, const struct session_opts *o, int slave,
+      bool in_cgroup)
 {
 	static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE,
 				    SIGCHLD, SIGTSTP, SIGTTIN, SIGTTOU };
@@ -62,7 +65,7 @@ child(const struct login *l, const struct session_opts *o, int slave)
 	      dup2(o->control, SESSION_CONTROL_FD) == -1) ||
 	     fcntl(SESSION_CONTROL_FD, F_SETFD, 0) == -1))
 		_exit(126);
-	if (cgroup_enter(o->cgroup) == -1) {	/* while still root */
+	if (!in_cgroup && cgroup_enter(o->cgroup) == -1) {	/* as root */
 		dprintf(STDERR_FILENO, "tgetty: cannot enter the session's "
 			"cgroup\n");
 		_exit(126);
@@ -92,6 +95,43 @@ child(const struct login *l, const struct session_opts *o, int slave)
 	_exit(127);
 }
 
+/*
+ * fork(), with the child born in the cgroup at path (clone3 with
+ * CLONE_INTO_CGROUP): moving a process in later takes the cgroup
+ * hierarchy's write lock, a wait of one RCU grace period (15 ms seen
+ * here) on every login and every secure attention key.  Without it (an
+ * older kernel), a plain fork; *in_cgroup says which.  tgetty is single-
+ * threaded here, so the child of a raw clone3 may do what a fork child does.
+ */
+static pid_t
+spawn(const char *path, bool *in_cgroup)
+{
+	struct clone_args ca;
+	pid_t pid;
+	int dir;
+
+	*in_cgroup = false;
+	if (*path && (dir = open(path, O_RDONLY | O_DIRECTORY |
+				 O_CLOEXEC)) != -1) {
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = CLONE_INTO_CGROUP;
+		ca.exit_signal = SIGCHLD;
+		ca.cgroup = (uint64_t)dir;
+		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid == 0) {
+			*in_cgroup = true;
+			close(dir);
+			return 0;
+		}
+		close(dir);
+		if (pid > 0) {
+			*in_cgroup = true;
+			return pid;
+		}
+	}
+	return fork();
+}
+
 int
 session_start(const struct login *l, const struct session_opts *o,
 	      struct session *s, struct tp_err *err)
@@ -99,6 +139,7 @@ session_start(const struct login *l, const struct session_opts *o,
 	struct group gr, *res = NULL;
 	char buf[4096];
 	struct stat sb;
+	bool in_cgroup;
 	gid_t tty_gid;
 	int slave;
 
@@ -112,9 +153,14 @@ session_start(const struct login *l, const struct session_opts *o,
 		tp_err_set(err, "pty: %s", strerror(errno));
 		goto fail;
 	}
-	/* opened before the fork; the user's, written by nobody else */
+	/* opened before the fork; the user's, written by nobody else; on
+	   the trusted path root's: the shell has its descriptor, and no
+	   other process, the user's own included, can open it (AIX: "the
+	   getty and shell commands change the owner and mode of a terminal
+	   to prevent untrusted programs from accessing the terminal") */
 	if ((slave = open(s->tty, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
-	    fchown(slave, l->uid, tty_gid) == -1 ||
+	    fchown(slave, o->private ? 0 : l->uid, o->private ? 0 : tty_gid)
+	    == -1 ||
 	    fchmod(slave, o->private ? 0600 : 0620) == -1 ||
 	    fstat(slave, &sb) == -1) {
 		tp_err_set(err, "%s: %s", s->tty, strerror(errno));
@@ -123,13 +169,13 @@ session_start(const struct login *l, const struct session_opts *o,
 		goto fail;
 	}
 	s->rdev = sb.st_rdev;
-	if ((s->pid = fork()) == -1) {
+	if ((s->pid = spawn(o->cgroup, &in_cgroup)) == -1) {
 		tp_err_set(err, "fork: %s", strerror(errno));
 		close(slave);
 		goto fail;
 	}
 	if (s->pid == 0)
-		child(l, o, slave);
+		child(l, o, slave, in_cgroup);
 	close(slave);
 	return 0;
 fail:

@@ -23,15 +23,15 @@ struct session_opts {
 	char *const *env;	/* NULL-terminated "NAME=value" */
 	char *const *argv;	/* NULL: the user's login shell */
 	int exec_fd;		/* argv[0], opened and verified, or -1 */
-	bool private;		/* slave mode 0600: the trusted path */
+	bool private;		/* slave root's, 0600: the trusted path */
 	int control;		/* passed on as SESSION_CONTROL_FD, or -1 */
 };
 
 #define SESSION_CONTROL_FD 3
 
 /*
- * A new pty whose slave is the user's (group tty, mode 0620, or 0600 when
- * private), and in a new session on it the user's login shell (argv[0]
+ * A new pty whose slave is the user's (group tty, mode 0620), or root's
+ * with mode 0600 when private, and in a new session on it the user's login shell (argv[0]
  * "-sh"), in their home, with their groups and ids set and checked, and
  * o->env as environment.  o->argv, when not NULL, replaces the login
  * shell (tests, tsh); with o->exec_fd the child executes that descriptor

@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import stat
+import subprocess
 import time
 
 import pytest
@@ -139,9 +140,13 @@ def test_on_gives_a_trusted_shell_and_shell_leaves_it(getty, shell_user,
     rec = record(child)
     assert rec is not None and rec["user"] == shell_user.pw_name
     pty = rec["tty"]
-    st = os.stat(pty)                       # private: nobody can write(1)
-    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == \
-        (shell_user.pw_uid, 0o600)
+    st = os.stat(pty)       # private: nobody, the user's own processes
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o600)
+    # ... included, can open it: only tsh has it
+    r = subprocess.run(["setpriv", f"--reuid={shell_user.pw_uid}",
+                        f"--regid={shell_user.pw_gid}", "--clear-groups",
+                        "sh", "-c", f"echo x > {pty}"], capture_output=True)
+    assert r.returncode != 0 and b"Permission denied" in r.stderr
     assert int(rec["rdev"]) == st.st_rdev
     assert os.getsid(int(rec["sid"])) == int(rec["sid"])
     # "shell": the user's own shell again, untrusted, the record gone
