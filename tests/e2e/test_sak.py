@@ -172,6 +172,21 @@ def test_on_logout_in_tsh_ends_the_session(getty, shell_user, confdir):
     assert record(child) is None
 
 
+def test_a_hang_up_in_tsh_ends_the_session_and_its_record(getty, shell_user,
+                                                          confdir):
+    p, child, _, _ = getty(config(confdir),
+                           users=users(shell_user.pw_name, "on"))
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
+    child.send(SAK)
+    child.expect_exact(TSH_PROMPT)
+    sid = int(record(child)["sid"])
+    os.close(child.child_fd)                # the line drops
+    assert p.wait(timeout=10) == 0
+    assert record(child) is None
+    assert gone(sid)
+
+
 def test_notsh_ends_the_session_and_gives_a_login(getty, shell_user,
                                                   confdir):
     p, child, _, _ = getty(config(confdir),
