@@ -3,7 +3,7 @@
 #   make               build everything into build/
 #   make check         unit tests (cmocka) and end-to-end tests (pytest)
 #   make check SANITIZE=1   the same under ASan and UBSan, in build/san/
-#   make install       honours DESTDIR, PREFIX, SYSCONFDIR
+#   make install       honours DESTDIR, PREFIX, SYSCONFDIR, PAMDIR
 #   make deps          install the Debian packages the build and tests need
 #   make fuzz          build and run the libFuzzer targets (FUZZ_SECONDS each)
 #   make bench         benchmarks, each against its peer
@@ -15,6 +15,8 @@ BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+PAMDIR     ?= $(PREFIX)/lib/security
+DOCDIR     ?= $(PREFIX)/share/doc/tpath
 CONFDIR    := $(SYSCONFDIR)/tpath
 LOCALSTATEDIR ?= /var/lib
 STATEDIR   := $(LOCALSTATEDIR)/tpath
@@ -33,7 +35,7 @@ endif
 DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
 	python3-pexpect mandoc clang libclang-rt-14-dev auditd acl \
-	libpam-modules passwd tmux psmisc
+	libpam-modules passwd tmux psmisc pamtester
 
 # Libraries every program links through libtpath (lazy: after make deps).
 PKG_LIBS  = pam ncurses audit libcrypto libacl
@@ -78,6 +80,7 @@ GETTY_LIB := $(B)/libgetty.a
 CHTCB_SRCS := src/chtcb.c
 PROG_SRCS := $(TCBCK_SRCS) $(CHTCB_SRCS)
 PROGS    := $(B)/tcbck $(B)/chtcb $(B)/tsh $(B)/tgetty
+PAM_MODULE := $(B)/pam_tpath.so
 LIB_SRCS := $(filter-out $(PROG_SRCS),$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB      := $(B)/libtpath.a
@@ -95,7 +98,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 .PHONY: all check check-run check-unit check-e2e install deps fuzz bench demo clean
 .DELETE_ON_ERROR:
 
-all: $(LIB) $(PROGS) $(B)/man.lint
+all: $(LIB) $(PROGS) $(PAM_MODULE) $(B)/man.lint
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -125,6 +128,13 @@ $(B)/tgetty: $(B)/obj/getty/main.o $(GETTY_LIB) $(LIB)
 $(B)/tsh: $(B)/obj/tsh/main.o $(TSH_LIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread $(SAN_LDLIBS)
 
+# The PAM module: the core linked in, only pam_sm_* exported.  Under
+# SANITIZE=1 it needs the sanitizer runtime in the program that loads it.
+$(PAM_MODULE): $(B)/obj/pam/pam_tpath.o $(LIB) pam/pam_tpath.map
+	$(CC) -shared -Wl,-z,relro,-z,now,-z,defs -Wl,--as-needed $(SAN) $(LDFLAGS) \
+		-Wl,--version-script=pam/pam_tpath.map -o $@ \
+		$(B)/obj/pam/pam_tpath.o $(LIB) $(PKG_LDLIBS) -lpthread
+
 $(B)/tests/%: $(B)/obj/tests/%.o $(TSH_LIB) $(GETTY_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSH_LIB) $(GETTY_LIB) $(LIB) \
@@ -148,7 +158,7 @@ check-unit: $(UNIT_BINS)
 	done; exit $$fail
 
 check-e2e: $(HELPER_BINS)
-	TPATH_BUILD=$(abspath $(B)) TPATH_SRC=$(CURDIR) \
+	TPATH_BUILD=$(abspath $(B)) TPATH_SRC=$(CURDIR) TPATH_SANITIZE=$(SANITIZE) \
 		$(PYTHON) -m pytest -p no:cacheprovider -ra tests/e2e
 
 deps:
@@ -175,6 +185,11 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man1
 	$(if $(filter %.1,$(MANPAGES)),install -m 0644 $(filter %.1,$(MANPAGES)) \
 		$(DESTDIR)$(MANDIR)/man1/)
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(DOCDIR)/pam-examples
+	install -m 0644 $(PAM_MODULE) $(DESTDIR)$(PAMDIR)/
+	@# PAM examples only: the system's PAM files are the administrator's
+	install -m 0644 conf/pam-examples/su conf/pam-examples/passwd \
+		$(DESTDIR)$(DOCDIR)/pam-examples/
 	install -d $(DESTDIR)$(UNITDIR)
 	for u in tgetty@.service serial-tgetty@.service; do \
 		sed 's|@SBINDIR@|$(SBINDIR)|g' conf/$$u.in > $(DESTDIR)$(UNITDIR)/$$u; \

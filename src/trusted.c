@@ -12,7 +12,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "stanza.h"
@@ -113,4 +115,41 @@ tp_trusted_check(const char *rundir, pid_t sid, dev_t ctty, bool *on,
 		      number_is(doc, st, "rdev", (unsigned long long)ctty);
 	stz_free(doc);
 	return 0;
+}
+
+int
+tp_ctty(dev_t *dev)
+{
+	char buf[1024], *s;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), tty;
+	ssize_t n;
+
+	*dev = 0;
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* after the name in parentheses, which may hold anything */
+	if ((s = strrchr(buf, ')')) == NULL ||
+	    sscanf(s + 1, " %*c %*d %*d %*d %d", &tty) != 1)
+		return -1;
+	*dev = makedev(major((dev_t)(unsigned)tty),
+		       minor((dev_t)(unsigned)tty));
+	return 0;
+}
+
+int
+tp_trusted_caller(const char *rundir, bool *on, struct tp_err *err)
+{
+	dev_t tty;
+
+	*on = false;
+	if (tp_ctty(&tty) == -1)
+		return tp_err_set(err, "/proc/self/stat: %s", strerror(errno));
+	if (tty == 0)
+		return 0;		/* no terminal: not the trusted path */
+	return tp_trusted_check(rundir, getsid(0), tty, on, err);
 }

@@ -43,4 +43,14 @@ int tp_trusted_clear(const char *rundir, const char *port,
 int tp_trusted_check(const char *rundir, pid_t sid, dev_t ctty, bool *on,
 		     struct tp_err *err);
 
+/*
+ * Is the calling process on the trusted path: a record of its own session
+ * (getsid) on its own controlling terminal (from /proc/self/stat, as the
+ * kernel has it)?  Nothing the caller can set (environment, PAM_TTY, file
+ * names) enters into it.  -1 (and *on false) on an error.
+ */
+int tp_trusted_caller(const char *rundir, bool *on, struct tp_err *err);
+/* The calling process's controlling terminal (0: none), or -1. */
+int tp_ctty(dev_t *dev);
+
 #endif

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "userpol.h"
 
@@ -17,6 +18,30 @@ static const char *const names[] = {
 };
 
 static const char *const known[] = { "tpath", "ttys", NULL };
+
+bool
+user_pol_tty_allowed(const struct user_pol *up, dev_t tty)
+{
+	bool allow = up->ttys == NULL;	/* no ttys: any terminal */
+
+	for (unsigned i = 0; i < up->nttys; i++) {
+		const char *s = up->ttys[i];
+		bool deny = s[0] == '!', match;
+		struct stat sb;
+
+		s += deny;
+		if (strcmp(s, "ALL") == 0 || strcmp(s, "*") == 0)
+			match = true;
+		else
+			match = tty != 0 && stat(s, &sb) == 0 &&
+				S_ISCHR(sb.st_mode) && sb.st_rdev == tty;
+		if (match && deny)
+			return false;
+		if (match)
+			allow = true;
+	}
+	return allow;
+}
 
 const char *
 tp_tpath_name(enum tp_tpath t)

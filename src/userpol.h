@@ -6,6 +6,9 @@
 #ifndef TPATH_USERPOL_H
 #define TPATH_USERPOL_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "stanza.h"
 
 #define TP_USER_FILE	"user"
@@ -31,6 +34,15 @@ struct user_pol {
  */
 int user_pol_load(const char *confdir, const char *user, struct user_pol *up,
 		  struct stz_doc **docp, struct tp_err *err);
+
+/*
+ * May the account be used from the terminal with device number tty (0:
+ * none)?  ttys is evaluated by device number, whatever the order of its
+ * entries: an entry with "!" that matches denies; otherwise an entry that
+ * matches (ALL and * match any terminal, and no terminal) allows;
+ * otherwise denied.  A listed path that does not exist matches nothing.
+ */
+bool user_pol_tty_allowed(const struct user_pol *up, dev_t tty);
 
 /* The word for a tpath value ("on", ...). */
 const char *tp_tpath_name(enum tp_tpath t);
