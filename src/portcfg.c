@@ -128,15 +128,11 @@ port_cfg_load(const char *confdir, const char *port, struct port_cfg *pc,
 {
 	const struct stz_stanza *def, *st;
 	struct stz_doc *doc;
-	char path[PATH_MAX];
 
 	defaults(pc);
 	*docp = NULL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", confdir,
-			     TP_LOGIN_CFG) >= sizeof(path))
-		return tp_err_set(err, "%s: path too long", confdir);
 	/* no login.cfg: the defaults, and no secure attention key */
-	if ((doc = stz_load(path, STZ_SAFE | STZ_CREATE, err)) == NULL)
+	if ((doc = stz_load_at(confdir, TP_LOGIN_CFG, STZ_SAFE | STZ_CREATE, err)) == NULL)
 		return -1;
 	def = stz_find(doc, STZ_DEFAULT);
 	st = stz_find(doc, port);

@@ -22,14 +22,8 @@
 static struct stz_doc *
 open_log(const char *statedir, unsigned flags, struct tp_err *err)
 {
-	char path[PATH_MAX];
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", statedir,
-			     TP_PORTLOG) >= sizeof(path)) {
-		tp_err_set(err, "%s: path too long", statedir);
-		return NULL;
-	}
-	return stz_load(path, STZ_SAFE | STZ_CREATE | flags, err);
+	return stz_load_at(statedir, TP_PORTLOG, STZ_SAFE | STZ_CREATE | flags,
+			   err);
 }
 
 /* A time or count attribute; absent is 0. */
@@ -41,16 +35,6 @@ value(const struct stz_doc *doc, const struct stz_stanza *st,
 
 	*out = 0;
 	return a ? stz_get_uint(doc, a, 0, LLONG_MAX, out, err) : 0;
-}
-
-static int
-set_num(struct stz_doc *doc, struct stz_stanza *st, const char *name,
-	unsigned long long v, struct tp_err *err)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", v);
-	return stz_set1(doc, st, name, buf, err);
 }
 
 static struct stz_stanza *
@@ -116,11 +100,11 @@ portlog_fail(const char *statedir, const char *port,
 		since = (unsigned long long)now;
 	}
 	n++;
-	if (set_num(doc, st, "failures", n, err) == -1 ||
-	    set_num(doc, st, "since", since, err) == -1)
+	if (stz_set_uint(doc, st, "failures", n, err) == -1 ||
+	    stz_set_uint(doc, st, "since", since, err) == -1)
 		goto out;
 	if (!already && pc->logindisable && n >= pc->logindisable) {
-		if (set_num(doc, st, "locked", (unsigned long long)now,
+		if (stz_set_uint(doc, st, "locked", (unsigned long long)now,
 			    err) == -1)
 			goto out;
 		*locked = true;

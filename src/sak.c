@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "sak.h"
 
 #define SWEEP_LIMIT_MS	5000	/* then give up on holders in D state */
@@ -375,21 +376,6 @@ pass(struct scan *sc)
 	return (int)sc->acted;
 }
 
-static int
-cg_write(const char *cgroup, const char *file, const char *text)
-{
-	char path[PATH_MAX];
-	int fd, rc = -1;
-
-	snprintf(path, sizeof(path), "%s/%s", cgroup, file);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (write(fd, text, strlen(text)) == (ssize_t)strlen(text))
-		rc = 0;
-	close(fd);
-	return rc;
-}
-
 /*
  * Freeze the cgroup and wait until cgroup.events says it is frozen.  The
  * file is read again and again, not polled: the kernel delays its change
@@ -405,7 +391,7 @@ freeze(const char *cgroup)
 	snprintf(path, sizeof(path), "%s/cgroup.events", cgroup);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	if (cg_write(cgroup, "cgroup.freeze", "1") == -1)
+	if (cgroup_write(cgroup, "cgroup.freeze", "1") == -1)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -423,7 +409,7 @@ freeze(const char *cgroup)
 		nanosleep(&(struct timespec){ 0, 50000 }, NULL);
 	}
 	if (rc == -1)
-		cg_write(cgroup, "cgroup.freeze", "0");
+		cgroup_write(cgroup, "cgroup.freeze", "0");
 out:
 	close(fd);
 	return rc;
@@ -498,7 +484,7 @@ tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 		tp_err_set(err, "sweep: /proc: %s", strerror(errno));
 out:
 	if (is_frozen)
-		cg_write(sw->cgroup, "cgroup.freeze", "0");
+		cgroup_write(sw->cgroup, "cgroup.freeze", "0");
 	if (stopped.bits)
 		continue_stopped(&stopped);
 	free(sc.pids);

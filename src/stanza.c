@@ -7,6 +7,7 @@
  * is described in tpath-stanza(5).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -729,6 +730,20 @@ read_all(int fd, const char *path, size_t size, char **bufp, size_t *lenp,
 	*bufp = buf;
 	*lenp = len;
 	return 0;
+}
+
+struct stz_doc *
+stz_load_at(const char *dir, const char *name, unsigned flags,
+	    struct tp_err *err)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path)) {
+		tp_err_set(err, "%s: path too long", dir);
+		return NULL;
+	}
+	return stz_load(path, flags, err);
 }
 
 struct stz_doc *

@@ -62,6 +62,9 @@ enum {
 struct stz_doc *stz_parse(const char *name, const char *buf, size_t len,
 			  struct tp_err *err);
 struct stz_doc *stz_load(const char *path, unsigned flags, struct tp_err *err);
+/* The same for dir/name (a file in a configuration or state directory). */
+struct stz_doc *stz_load_at(const char *dir, const char *name, unsigned flags,
+			    struct tp_err *err);
 void stz_free(struct stz_doc *doc);
 
 const char *stz_path(const struct stz_doc *doc);
@@ -124,6 +127,8 @@ int stz_set(struct stz_doc *doc, struct stz_stanza *st, const char *name,
 	    const char *const *items, size_t nitems, struct tp_err *err);
 int stz_set1(struct stz_doc *doc, struct stz_stanza *st, const char *name,
 	     const char *value, struct tp_err *err);
+int stz_set_uint(struct stz_doc *doc, struct stz_stanza *st, const char *name,
+		 unsigned long long value, struct tp_err *err);
 void stz_unset(struct stz_doc *doc, struct stz_stanza *st, const char *name);
 void stz_delete_stanza(struct stz_doc *doc, struct stz_stanza *st);
 

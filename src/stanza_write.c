@@ -292,6 +292,16 @@ stz_set1(struct stz_doc *doc, struct stz_stanza *st, const char *name,
 	return stz_set(doc, st, name, &value, 1, err);
 }
 
+int
+stz_set_uint(struct stz_doc *doc, struct stz_stanza *st, const char *name,
+	     unsigned long long value, struct tp_err *err)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", value);
+	return stz_set1(doc, st, name, buf, err);
+}
+
 void
 stz_unset(struct stz_doc *doc, struct stz_stanza *st, const char *name)
 {

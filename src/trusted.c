@@ -23,24 +23,8 @@
 static struct stz_doc *
 open_record(const char *rundir, unsigned flags, struct tp_err *err)
 {
-	char path[PATH_MAX];
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", rundir,
-			     TP_TRUSTED_FILE) >= sizeof(path)) {
-		tp_err_set(err, "%s: path too long", rundir);
-		return NULL;
-	}
-	return stz_load(path, STZ_SAFE | STZ_CREATE | flags, err);
-}
-
-static int
-set_num(struct stz_doc *doc, struct stz_stanza *st, const char *name,
-	unsigned long long v, struct tp_err *err)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", v);
-	return stz_set1(doc, st, name, buf, err);
+	return stz_load_at(rundir, TP_TRUSTED_FILE,
+			   STZ_SAFE | STZ_CREATE | flags, err);
 }
 
 int
@@ -59,10 +43,10 @@ tp_trusted_set(const char *rundir, const struct tp_trusted *t,
 		stz_delete_stanza(doc, st);
 	if ((st = stz_add_stanza(doc, t->port, err)) != NULL &&
 	    stz_set1(doc, st, "user", t->user, err) == 0 &&
-	    set_num(doc, st, "sid", (unsigned long long)t->sid, err) == 0 &&
+	    stz_set_uint(doc, st, "sid", (unsigned long long)t->sid, err) == 0 &&
 	    stz_set1(doc, st, "tty", t->tty, err) == 0 &&
-	    set_num(doc, st, "rdev", (unsigned long long)t->rdev, err) == 0 &&
-	    set_num(doc, st, "tgetty", (unsigned long long)getpid(), err) == 0)
+	    stz_set_uint(doc, st, "rdev", (unsigned long long)t->rdev, err) == 0 &&
+	    stz_set_uint(doc, st, "tgetty", (unsigned long long)getpid(), err) == 0)
 		rc = stz_commit(doc, err);
 	stz_free(doc);
 	return rc;

@@ -106,14 +106,10 @@ user_pol_load(const char *confdir, const char *user, struct user_pol *up,
 {
 	const struct stz_stanza *def, *st;
 	struct stz_doc *doc;
-	char path[PATH_MAX];
 
 	memset(up, 0, sizeof(*up));
 	*docp = NULL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", confdir,
-			     TP_USER_FILE) >= sizeof(path))
-		return tp_err_set(err, "%s: path too long", confdir);
-	if ((doc = stz_load(path, STZ_SAFE | STZ_CREATE, err)) == NULL)
+	if ((doc = stz_load_at(confdir, TP_USER_FILE, STZ_SAFE | STZ_CREATE, err)) == NULL)
 		return -1;
 	def = stz_find(doc, STZ_DEFAULT);
 	st = strcmp(user, STZ_DEFAULT) ? stz_find(doc, user) : NULL;

@@ -36,6 +36,15 @@ def users(name, tpath):
     return f"{name}:\n\ttpath = {tpath}\n"
 
 
+def logged_in(getty, user, confdir, tpath, sak=True, prompt="$ "):
+    """tgetty with the trusted shell set up, and user logged in."""
+    p, child, path, _ = getty(config(confdir, sak),
+                              users=users(user.pw_name, tpath))
+    log_in(child, user.pw_name, PASSWORD)
+    child.expect_exact(prompt)
+    return p, child, path
+
+
 def record(child):
     """The trusted-path record of the port, as {attr: value}, or None."""
     f = child.run / "trusted"
@@ -109,10 +118,7 @@ SHOW = "stty raw -echo; dd bs=1 count=2 2>/dev/null | od -An -tx1; stty sane"
 @pytest.mark.parametrize("sak, tpath", [(False, "on"), (True, "nosak")])
 def test_the_key_passes_through_when_not_enabled(getty, shell_user, confdir,
                                                   sak, tpath):
-    p, child, _, _ = getty(config(confdir, sak),
-                           users=users(shell_user.pw_name, tpath))
-    log_in(child, shell_user.pw_name, PASSWORD)
-    child.expect_exact("$ ")
+    p, child, _ = logged_in(getty, shell_user, confdir, tpath, sak=sak)
     child.sendline(SHOW)
     time.sleep(0.5)
     child.send(SAK)
@@ -124,10 +130,7 @@ def test_the_key_passes_through_when_not_enabled(getty, shell_user, confdir,
 
 def test_on_gives_a_trusted_shell_and_shell_leaves_it(getty, shell_user,
                                                       confdir):
-    p, child, path, _ = getty(config(confdir),
-                              users=users(shell_user.pw_name, "on"))
-    log_in(child, shell_user.pw_name, PASSWORD)
-    child.expect_exact("$ ")
+    p, child, path = logged_in(getty, shell_user, confdir, "on")
     sh = shell_pid(child)
     assert record(child) is None
     child.send(SAK)
@@ -160,10 +163,7 @@ def test_on_gives_a_trusted_shell_and_shell_leaves_it(getty, shell_user,
 
 
 def test_on_logout_in_tsh_ends_the_session(getty, shell_user, confdir):
-    p, child, _, _ = getty(config(confdir),
-                           users=users(shell_user.pw_name, "on"))
-    log_in(child, shell_user.pw_name, PASSWORD)
-    child.expect_exact("$ ")
+    p, child, _ = logged_in(getty, shell_user, confdir, "on")
     child.send(SAK)
     child.expect_exact(TSH_PROMPT)
     assert record(child) is not None
@@ -174,10 +174,7 @@ def test_on_logout_in_tsh_ends_the_session(getty, shell_user, confdir):
 
 def test_a_hang_up_in_tsh_ends_the_session_and_its_record(getty, shell_user,
                                                           confdir):
-    p, child, _, _ = getty(config(confdir),
-                           users=users(shell_user.pw_name, "on"))
-    log_in(child, shell_user.pw_name, PASSWORD)
-    child.expect_exact("$ ")
+    p, child, _ = logged_in(getty, shell_user, confdir, "on")
     child.send(SAK)
     child.expect_exact(TSH_PROMPT)
     sid = int(record(child)["sid"])
@@ -189,10 +186,7 @@ def test_a_hang_up_in_tsh_ends_the_session_and_its_record(getty, shell_user,
 
 def test_notsh_ends_the_session_and_gives_a_login(getty, shell_user,
                                                   confdir):
-    p, child, _, _ = getty(config(confdir),
-                           users=users(shell_user.pw_name, "notsh"))
-    log_in(child, shell_user.pw_name, PASSWORD)
-    child.expect_exact("$ ")
+    p, child, _ = logged_in(getty, shell_user, confdir, "notsh")
     sh = shell_pid(child)
     child.send(SAK)
     fresh_login(child)
@@ -205,10 +199,8 @@ def test_notsh_ends_the_session_and_gives_a_login(getty, shell_user,
 
 
 def test_always_is_only_ever_tsh(getty, shell_user, confdir):
-    p, child, _, _ = getty(config(confdir),
-                           users=users(shell_user.pw_name, "always"))
-    log_in(child, shell_user.pw_name, PASSWORD)
-    child.expect_exact(TSH_PROMPT)
+    p, child, _ = logged_in(getty, shell_user, confdir, "always",
+                            prompt=TSH_PROMPT)
     sid = int(record(child)["sid"])
     child.sendline("shell")
     child.expect_exact("only use the trusted shell")
@@ -223,10 +215,7 @@ def test_always_is_only_ever_tsh(getty, shell_user, confdir):
 
 
 def test_sak_in_tsh_kills_a_hung_program(getty, shell_user, confdir):
-    p, child, _, _ = getty(config(confdir),
-                           users=users(shell_user.pw_name, "on"))
-    log_in(child, shell_user.pw_name, PASSWORD)
-    child.expect_exact("$ ")
+    p, child, _ = logged_in(getty, shell_user, confdir, "on")
     child.send(SAK)
     child.expect_exact(TSH_PROMPT)
     first = int(record(child)["sid"])
@@ -249,10 +238,7 @@ def test_a_session_survivor_without_the_terminal_lives_on(getty, shell_user,
                                                           confdir):
     """A job that holds none of the terminals survives the key (as on AIX);
     logout ends it with the rest of the session."""
-    p, child, _, _ = getty(config(confdir),
-                           users=users(shell_user.pw_name, "on"))
-    log_in(child, shell_user.pw_name, PASSWORD)
-    child.expect_exact("$ ")
+    p, child, _ = logged_in(getty, shell_user, confdir, "on")
     child.sendline("setsid sh -c 'echo BG-$$; exec sleep 1000' </dev/null "
                    "2>&1 | cat &")
     child.expect(r"BG-(\d+)")

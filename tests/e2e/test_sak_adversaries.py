@@ -17,8 +17,9 @@ import pytest
 
 from conftest import helper, program
 from test_login import PASSWORD, pamconf, user  # noqa: F401 (fixtures)
-from test_sak import SAK, TSH_PROMPT, alive, config, gone, record, users
-from test_tgetty import end_session_cgroup, getty, log_in, shell_user  # noqa: F401,E501
+from test_sak import (SAK, TSH_PROMPT, alive, config, gone, logged_in,
+                      record, users)
+from test_tgetty import end_session_cgroup, getty, shell_user  # noqa: F401
 
 TRIALS = 20
 
@@ -46,10 +47,7 @@ def untrusted(uid, tsh_sid):
 @pytest.fixture
 def session(getty, shell_user, confdir):  # noqa: F811
     """A logged-in shell on tgetty, tpath = on."""
-    p, child, path, _ = getty(config(confdir),
-                              users=users(shell_user.pw_name, "on"))
-    log_in(child, shell_user.pw_name, PASSWORD)
-    child.expect_exact("$ ")
+    p, child, _ = logged_in(getty, shell_user, confdir, "on")
     yield child, shell_user
     if p.poll() is None:
         child.send(SAK)

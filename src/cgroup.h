@@ -3,8 +3,8 @@
  * it, detached daemons included (cgroup.kill).  Where no writable cgroup v2
  * hierarchy exists, sessions run without one (said in syslog).
  */
-#ifndef TGETTY_CGROUP_H
-#define TGETTY_CGROUP_H
+#ifndef TPATH_CGROUP_H
+#define TPATH_CGROUP_H
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -13,6 +13,8 @@
 int cgroup_create(pid_t pid, char *path, size_t len);
 /* In the session's first process, before it drops privileges. */
 int cgroup_enter(const char *path);
+/* Write text to the cgroup's file name (cgroup.freeze, ...). */
+int cgroup_write(const char *dir, const char *name, const char *text);
 /* Kill everything in it, wait until it is empty, remove it. */
 int cgroup_end(const char *path);
 

@@ -24,8 +24,8 @@ static const char *const mounts[] = {
 	"/sys/fs/cgroup", "/sys/fs/cgroup/unified", NULL,
 };
 
-static int
-write_file(const char *dir, const char *name, const char *text)
+int
+cgroup_write(const char *dir, const char *name, const char *text)
 {
 	char path[PATH_MAX];
 	int fd, rc = -1;
@@ -90,7 +90,7 @@ cgroup_create(pid_t pid, char *path, size_t len)
 int
 cgroup_enter(const char *path)
 {
-	return *path ? write_file(path, "cgroup.procs", "0") : 0;
+	return *path ? cgroup_write(path, "cgroup.procs", "0") : 0;
 }
 
 int
@@ -100,7 +100,7 @@ cgroup_end(const char *path)
 
 	if (*path == '\0')
 		return 0;
-	if (write_file(path, "cgroup.kill", "1") == -1)
+	if (cgroup_write(path, "cgroup.kill", "1") == -1)
 		return -1;
 	/* empty once cgroup.events says "populated 0" */
 	snprintf(events, sizeof(events), "%s/cgroup.events", path);
