@@ -186,26 +186,52 @@ asked_for_shell(int control)
 enum next { NEXT_SHELL, NEXT_TSH, NEXT_LOGOUT, NEXT_LOGIN };
 
 /*
- * One shell of the session on its own pty: the user's login shell, or
- * (trusted) tsh on a private pty, recorded as the trusted path.  Relayed
- * until it ends; says what comes next.
+ * Pass on the new shell's first output (its prompt) as soon as there is
+ * some, at most a second: then what the secure attention key left to do
+ * (kill the frozen holders, thaw) no longer delays it.
+ */
+static void
+first_output(int master)
+{
+	struct pollfd p = { master, POLLIN, 0 };
+	char buf[4096];
+	ssize_t n;
+
+	if (poll(&p, 1, 1000) == 1 && (p.revents & POLLIN) &&
+	    (n = read(master, buf, sizeof(buf))) > 0)
+		(void)!write(g.tty, buf, (size_t)n);
+}
+
+/*
+ * One shell of the session on its own pty, in its own cgroup below the
+ * session's: the user's login shell, or (trusted) tsh on a private pty,
+ * recorded as the trusted path.  Relayed until it ends; says what comes
+ * next.  sec: what the last secure attention key left to finish (finished
+ * here), and what this one leaves.
  */
 static enum next
-run_shell(struct login *l, const struct user_pol *up, const char *cgroup,
-	  bool trusted)
+run_shell(struct login *l, const struct user_pol *up, const char *session,
+	  unsigned n, bool trusted, struct secure *sec)
 {
 	char *tsh[] = { (char *)g.pc.tsh, "-C", (char *)g.confdir, NULL };
 	int ctl[2] = { -1, -1 }, pidfd, killed;
 	struct tp_sak key = { false };
 	struct relay_hooks hooks = { watch, &key };
 	bool sak = g.pc.sak_enabled && up->tpath != TP_TPATH_NOSAK;
-	struct session_opts o = { cgroup, NULL, NULL, -1, trusted, -1 };
+	struct session_opts o = { "", NULL, NULL, -1, trusted, -1 };
 	struct tp_prog prog = { .fd = -1, .interp_fd = -1 };
 	enum next next = NEXT_LOGOUT;
 	enum relay_end end;
 	struct session s;
 	struct tp_err err;
-	char **env = NULL;
+	char **env = NULL, cgroup[4096];
+
+	if (cgroup_leaf(session, n, cgroup, sizeof(cgroup)) == -1) {
+		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: %s/shell-%u: %m (the "
+		       "session's own cgroup instead)", g.path, session, n);
+		snprintf(cgroup, sizeof(cgroup), "%s", session);
+	}
+	o.cgroup = cgroup;
 
 	if (trusted && open_tsh(&prog, &err) == -1) {
 		/* fail closed: no trusted path it cannot back */
@@ -252,6 +278,10 @@ run_shell(struct login *l, const struct user_pol *up, const char *cgroup,
 			       "is not recorded: %s", g.path, err.msg);
 	}
 	utmp_session(g.path, s.pid, l->user);
+	if (sec->sw.state) {
+		first_output(s.master);
+		secure_finish(sec);
+	}
 	/* the shell ends the session, whatever else holds the pty; the
 	   terminal stays raw until logout, so that keys typed between two
 	   shells wait for the next one untouched */
@@ -259,10 +289,10 @@ run_shell(struct login *l, const struct user_pol *up, const char *cgroup,
 	tp_tty_raw(g.tty, NULL);
 	end = tp_relay(g.tty, s.master, pidfd, sak ? &hooks : NULL);
 	if (end == RELAY_STOPPED) {
-		struct secure sec = { g.path, &g.tty, g.term, &g.pc, s.master,
-				      s.rdev, cgroup, s.pid, l->user };
-
-		killed = secure_terminal(&sec, &err);
+		*sec = (struct secure){ g.path, &g.tty, g.term, &g.pc, s.master,
+					s.rdev, session, s.pid, l->user,
+					{ .ndevs = 0 } };
+		killed = secure_terminal(sec, &err);
 		if (killed == -1)
 			syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
 		else if (up->tpath == TP_TPATH_NOTSH)
@@ -298,9 +328,11 @@ run_shell(struct login *l, const struct user_pol *up, const char *cgroup,
 static void __attribute__((noreturn))
 run_session(struct login *l, const struct user_pol *up)
 {
+	struct secure sec = { .sw = { .state = NULL } };
 	char cgroup[4096];
 	struct tp_err err;
 	enum next next;
+	unsigned n = 0;
 
 	if (login_open_session(l, &err) == -1)
 		die("%s: %s", g.path, err.msg);
@@ -309,7 +341,8 @@ run_session(struct login *l, const struct user_pol *up)
 		       "session: it ends by its process group only", g.path);
 	next = up->tpath == TP_TPATH_ALWAYS ? NEXT_TSH : NEXT_SHELL;
 	while (next == NEXT_SHELL || next == NEXT_TSH)
-		next = run_shell(l, up, cgroup, next == NEXT_TSH);
+		next = run_shell(l, up, cgroup, ++n, next == NEXT_TSH, &sec);
+	secure_finish(&sec);	/* if no shell started after the key */
 	/* the whole session, detached daemons included */
 	if (cgroup_end(cgroup) == -1)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: cannot end the session's "
@@ -417,9 +450,11 @@ main(int argc, char **argv)
 			die("%s: %s", path, err.msg);
 		if (r == LOGIN_SAK) {
 			struct secure sec = { path, &g.tty, g.term, &g.pc, -1,
-					      0, "", 0, NULL };
+					      0, "", 0, NULL, { .ndevs = 0 } };
+			int rc = secure_terminal(&sec, &err);
 
-			if (secure_terminal(&sec, &err) == -1)
+			secure_finish(&sec);
+			if (rc == -1)
 				die("%s", err.msg);
 			restart();
 		}

@@ -72,38 +72,44 @@ hang_up_pty(int master)
 	}
 }
 
-int
-secure_terminal(const struct secure *s, struct tp_err *err)
+void
+secure_finish(struct secure *s)
 {
-	struct tp_sweep sw;
+	tp_sweep_finish(&s->sw);
+}
+
+int
+secure_terminal(struct secure *s, struct tp_err *err)
+{
+	struct tp_sweep *sw = &s->sw;
 	struct tp_err serr;
 	struct stat sb;
 	char killed[16];
 	pid_t sid;
 
 	tcflush(*s->tty, TCIFLUSH);	/* type-ahead is nobody's now */
-	memset(&sw, 0, sizeof(sw));
-	sw.cgroup = s->cgroup;
-	sw.session = s->sid;
+	memset(sw, 0, sizeof(*sw));
+	sw->cgroup = s->cgroup;
+	sw->session = s->sid;
 	if (fstat(*s->tty, &sb) == -1)
 		return tp_err_set(err, "%s: %s", s->path, strerror(errno));
-	tp_sweep_add(&sw, sb.st_rdev);
-	tp_sweep_add_session(&sw, getsid(0));	/* the terminal's is ours */
-	add_console(&sw, *s->tty, sb.st_rdev);
+	tp_sweep_add(sw, sb.st_rdev);
+	tp_sweep_add_session(sw, getsid(0));	/* the terminal's is ours */
+	add_console(sw, *s->tty, sb.st_rdev);
 	if (s->pty)
-		tp_sweep_add(&sw, s->pty);
+		tp_sweep_add(sw, s->pty);
 	if (s->master != -1 && ioctl(s->master, TIOCGSID, &sid) == 0)
-		tp_sweep_add_session(&sw, sid);
+		tp_sweep_add_session(sw, sid);
 	for (unsigned i = 0; i < s->pc->nsynonyms; i++) {
 		struct stat syn;
 
 		if (stat(s->pc->synonyms[i], &syn) == 0 &&
-		    S_ISCHR(syn.st_mode) && tp_sweep_add(&sw, syn.st_rdev) == -1)
+		    S_ISCHR(syn.st_mode) && tp_sweep_add(sw, syn.st_rdev) == -1)
 			syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: too many "
 			       "synonyms: %s is not swept", s->path,
 			       s->pc->synonyms[i]);
 	}
-	if (tp_sweep_run(&sw, &serr) == -1)
+	if (tp_sweep_run(sw, &serr) == -1)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: %s (the hang-up revokes "
 		       "their descriptors)", s->path, serr.msg);
 	if (s->master != -1)
@@ -113,11 +119,11 @@ secure_terminal(const struct secure *s, struct tp_err *err)
 		return -1;
 	if (tp_tty_reset(*s->tty, s->term, &serr) == -1)
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: %s", s->path, serr.msg);
-	snprintf(killed, sizeof(killed), "%u", sw.killed);
+	snprintf(killed, sizeof(killed), "%u", sw->killed);
 	tp_audit(TP_AUDIT_TRUSTED_APP, true, "sak", "tty", s->path, "acct",
 		 s->user ? s->user : "(none)", "killed", killed, NULL);
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: secure attention key%s%s: %u "
 	       "processes killed", s->path, s->user ? " in the session of " :
-	       "", s->user ? s->user : "", sw.killed);
-	return (int)sw.killed;
+	       "", s->user ? s->user : "", sw->killed);
+	return (int)sw->killed;
 }

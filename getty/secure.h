@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "portcfg.h"
+#include "sak.h"
 #include "tperr.h"
 
 struct secure {
@@ -22,6 +23,7 @@ struct secure {
 	const char *cgroup;
 	pid_t sid;
 	const char *user;		/* for the audit record, or NULL */
+	struct tp_sweep sw;		/* the sweep, until secure_finish */
 };
 
 /*
@@ -31,8 +33,11 @@ struct secure {
  * and the terminal, which revokes descriptors no scan can see; reset the
  * terminal (owner, mode, line settings, VT and terminfo state); write the
  * audit record.  Returns how many processes were killed, or -1 when the
- * terminal could not be taken back (then tgetty must exit).
+ * terminal could not be taken back (then tgetty must exit).  The session's
+ * frozen holders are killed, and its cgroups thawed, by secure_finish():
+ * call it once the next shell has started (or at once), always.
  */
-int secure_terminal(const struct secure *s, struct tp_err *err);
+int secure_terminal(struct secure *s, struct tp_err *err);
+void secure_finish(struct secure *s);
 
 #endif

@@ -7,6 +7,7 @@
  * out while it is being killed.  The hierarchy is found where it is
  * mounted: /sys/fs/cgroup (unified) or /sys/fs/cgroup/unified (hybrid).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -88,6 +89,20 @@ cgroup_create(pid_t pid, char *path, size_t len)
 }
 
 int
+cgroup_leaf(const char *session, unsigned n, char *path, size_t len)
+{
+	path[0] = '\0';
+	if (*session == '\0')
+		return 0;
+	if ((size_t)snprintf(path, len, "%s/shell-%u", session, n) >= len ||
+	    (mkdir(path, 0755) == -1 && errno != EEXIST)) {
+		path[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int
 cgroup_enter(const char *path)
 {
 	return *path ? cgroup_write(path, "cgroup.procs", "0") : 0;
@@ -97,6 +112,8 @@ int
 cgroup_end(const char *path)
 {
 	char events[PATH_MAX], buf[256];
+	struct dirent *e;
+	DIR *dir;
 
 	if (*path == '\0')
 		return 0;
@@ -116,6 +133,14 @@ cgroup_end(const char *path)
 		if (strstr(buf, "populated 0"))
 			break;
 		usleep(10000);
+	}
+	/* the shells' cgroups first: a cgroup with children cannot go */
+	if ((dir = opendir(path)) != NULL) {
+		while ((e = readdir(dir)) != NULL)
+			if (e->d_type == DT_DIR && strncmp(e->d_name, "shell-",
+							   6) == 0)
+				unlinkat(dirfd(dir), e->d_name, AT_REMOVEDIR);
+		closedir(dir);
 	}
 	return rmdir(path);
 }

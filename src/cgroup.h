@@ -11,11 +11,18 @@
 
 /* Make <tgetty's cgroup>/tpath-session-PID; path "" when there is none. */
 int cgroup_create(pid_t pid, char *path, size_t len);
+/*
+ * A cgroup for one shell of the session: <session>/shell-N (path "" when
+ * session is "").  The session's processes live only in these, so that
+ * the secure attention key can freeze the old shells' while the new one
+ * (the trusted shell) runs.
+ */
+int cgroup_leaf(const char *session, unsigned n, char *path, size_t len);
 /* In the session's first process, before it drops privileges. */
 int cgroup_enter(const char *path);
 /* Write text to the cgroup's file name (cgroup.freeze, ...). */
 int cgroup_write(const char *dir, const char *name, const char *text);
-/* Kill everything in it, wait until it is empty, remove it. */
+/* Kill everything in it and below, wait until it is empty, remove it. */
 int cgroup_end(const char *path);
 
 #endif

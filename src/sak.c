@@ -221,8 +221,43 @@ struct scan {
 	size_t npids;
 	struct pidset *seen;	/* stopped, or killed: done with */
 	struct pidset *clean;	/* seen holding nothing: done with */
+	const struct pidset *frozen;	/* in the frozen cgroups */
 	unsigned acted;		/* updated atomically */
 };
+
+/* What a sweep leaves for tp_sweep_finish(). */
+struct tp_sweep_state {
+	char (*frozen)[PATH_MAX];	/* the cgroups it froze */
+	size_t nfrozen;
+	int *doomed;		/* pidfds of frozen holders, not yet killed */
+	size_t ndoomed, cap;
+	pthread_mutex_t lock;
+	struct pidset stopped;	/* without a cgroup: what it stopped */
+};
+
+/* Keep a frozen holder's pidfd for later; false when it cannot. */
+static bool
+doom(struct tp_sweep_state *st, int pidfd)
+{
+	bool kept = false;
+
+	pthread_mutex_lock(&st->lock);
+	if (st->ndoomed == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 256;
+		int *more = realloc(st->doomed, cap * sizeof(*more));
+
+		if (more) {
+			st->doomed = more;
+			st->cap = cap;
+		}
+	}
+	if (st->ndoomed < st->cap) {
+		st->doomed[st->ndoomed++] = pidfd;
+		kept = true;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return kept;
+}
 
 static bool
 is_our_session(const struct tp_sweep *sw, pid_t sid)
@@ -284,7 +319,14 @@ scan_one(struct scan *sc, pid_t pid)
 		return;
 	if (!is_holder(sc, pid, name))
 		goto out;
-	/* what is killed exits behind the trusted prompt, not before it */
+	/* frozen: it cannot run, and is killed once the prompt is up (its
+	   exit would slow the prompt down); the rest now */
+	if (sc->what == KILL_HOLDERS && pidset_has(sc->frozen, pid) &&
+	    doom(sc->sw->state, pidfd)) {
+		__atomic_add_fetch(&sc->acted, 1, __ATOMIC_RELAXED);
+		pidset_add(sc->seen, pid);
+		return;
+	}
 	if (sc->what == KILL_HOLDERS)
 		setpriority(PRIO_PROCESS, (id_t)pid, 19);
 	if (syscall(SYS_pidfd_send_signal, pidfd, sc->what == STOP_SESSION ?
@@ -415,6 +457,75 @@ out:
 	return rc;
 }
 
+/* Does the cgroup.procs file at path list anything? */
+static bool
+has_members(const char *path)
+{
+	char c;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd == -1 ? 1 : read(fd, &c, 1);
+
+	if (fd != -1)
+		close(fd);
+	return n != 0;		/* unreadable counts as yes */
+}
+
+/*
+ * Freeze the shells' cgroups below the session's (or the session's own
+ * when it has none), and note their members: frozen, they can neither
+ * fork nor exit nor join another cgroup until thawed.
+ */
+static int
+freeze_session(const char *cgroup, struct tp_sweep_state *st,
+	       struct pidset *members)
+{
+	char path[PATH_MAX], line[32];
+	struct dirent *e;
+	DIR *dir = opendir(cgroup);
+	size_t n = 0;
+
+	if (dir == NULL || (st->frozen = calloc(64, sizeof(*st->frozen))) ==
+	    NULL || pidset_init(members) == -1) {
+		if (dir)
+			closedir(dir);
+		return -1;
+	}
+	while ((e = readdir(dir)) != NULL && n < 63)
+		if (e->d_type == DT_DIR && strncmp(e->d_name, "shell-", 6) == 0)
+			snprintf(st->frozen[n++], PATH_MAX, "%s/%s", cgroup,
+				 e->d_name);
+	closedir(dir);
+	/* processes in the session's own cgroup (or too many shells): the
+	   whole of it, the next shell's cgroup too, until the finish */
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+	if (n == 0 || n == 63 || has_members(path)) {
+		n = 0;
+		snprintf(st->frozen[n++], PATH_MAX, "%s", cgroup);
+	}
+	for (size_t i = 0; i < n; i++) {
+		FILE *f;
+
+		if (freeze(st->frozen[i]) == -1)
+			return -1;
+		st->nfrozen = i + 1;
+		snprintf(path, sizeof(path), "%s/cgroup.procs", st->frozen[i]);
+		if ((f = fopen(path, "re")) == NULL)
+			return -1;
+		while (fgets(line, sizeof(line), f))
+			pidset_add(members, (pid_t)strtol(line, NULL, 10));
+		fclose(f);
+	}
+	return 0;
+}
+
+static void
+thaw(struct tp_sweep_state *st)
+{
+	for (size_t i = 0; i < st->nfrozen; i++)
+		cgroup_write(st->frozen[i], "cgroup.freeze", "0");
+	st->nfrozen = 0;
+}
+
 /* Continue every process the stop passes stopped that is still there. */
 static void
 continue_stopped(const struct pidset *stopped)
@@ -431,42 +542,64 @@ continue_stopped(const struct pidset *stopped)
 	}
 }
 
+/* Room for a descriptor per frozen holder. */
+static void
+more_descriptors(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 {
-	struct pidset stopped = { NULL, 0 }, killed = { NULL, 0 };
-	struct pidset clean = { NULL, 0 };
+	struct pidset killed = { NULL, 0 }, clean = { NULL, 0 };
+	struct pidset members = { NULL, 0 };
 	struct scan sc = { .sw = sw };
+	struct tp_sweep_state *st;
 	struct timespec t0;
-	bool is_frozen = false;
 	int rc = -1, n = 0;
 
 	sw->killed = sw->scans = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (pidset_init(&killed) == -1 || pidset_init(&clean) == -1 ||
-	    pidset_init(&stopped) == -1) {
+	if ((st = sw->state = calloc(1, sizeof(*st))) == NULL ||
+	    pidset_init(&killed) == -1 || pidset_init(&clean) == -1) {
 		tp_err_set(err, "sweep: out of memory");
 		goto out;
 	}
+	pthread_mutex_init(&st->lock, NULL);
+	more_descriptors();
 	sc.clean = &clean;
-	if (sw->cgroup && *sw->cgroup && freeze(sw->cgroup) == 0) {
-		is_frozen = true;
-	} else if (sw->session > 0) {
-		/* until a whole pass finds none not stopped before */
-		sc.what = STOP_SESSION;
-		sc.seen = &stopped;
-		while ((n = pass(&sc)) > 0 && ms_since(&t0) < SWEEP_LIMIT_MS)
-			;
-		memset(clean.bits, 0, clean.words * sizeof(*clean.bits));
+	sc.frozen = &members;
+	if (sw->cgroup && *sw->cgroup &&
+	    freeze_session(sw->cgroup, st, &members) == 0) {
+		;			/* frozen */
+	} else {
+		thaw(st);
+		free(members.bits);
+		members.bits = NULL;
+		if (sw->session > 0 && pidset_init(&st->stopped) == 0) {
+			/* until a whole pass finds none not stopped before */
+			sc.what = STOP_SESSION;
+			sc.seen = &st->stopped;
+			while ((n = pass(&sc)) > 0 &&
+			       ms_since(&t0) < SWEEP_LIMIT_MS)
+				;
+			memset(clean.bits, 0, clean.words * sizeof(*clean.bits));
+		}
 	}
 	/*
-	 * Until a whole pass finds no new holder.  A process killed is done
-	 * with: it cannot run again, and what it forked before it died is a
-	 * new process, looked at in the next pass.  A process seen holding
-	 * nothing is done with too: to hold one later it must open it (the
-	 * terminal is root's, mode 0600; the pty dies with its master, closed
-	 * after the sweep) or receive it from a holder (killed, or in flight:
-	 * the hang-up revokes it).
+	 * Until a whole pass finds no new holder.  A process killed (or
+	 * frozen and doomed) is done with: it cannot run again, and what it
+	 * forked before it died is a new process, looked at in the next
+	 * pass.  A process seen holding nothing is done with too: to hold one
+	 * later it must open it (the terminal is root's, mode 0600; the pty
+	 * dies with its master, closed after the sweep) or receive it from a
+	 * holder (killed, or in flight: the hang-up revokes it).
 	 */
 	sc.what = KILL_HOLDERS;
 	sc.seen = &killed;
@@ -483,13 +616,31 @@ tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 	else
 		tp_err_set(err, "sweep: /proc: %s", strerror(errno));
 out:
-	if (is_frozen)
-		cgroup_write(sw->cgroup, "cgroup.freeze", "0");
-	if (stopped.bits)
-		continue_stopped(&stopped);
 	free(sc.pids);
-	free(stopped.bits);
 	free(killed.bits);
 	free(clean.bits);
+	free(members.bits);
 	return rc;
+}
+
+void
+tp_sweep_finish(struct tp_sweep *sw)
+{
+	struct tp_sweep_state *st = sw->state;
+
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->ndoomed; i++) {
+		syscall(SYS_pidfd_send_signal, st->doomed[i], SIGKILL, NULL, 0);
+		close(st->doomed[i]);
+	}
+	thaw(st);
+	if (st->stopped.bits)
+		continue_stopped(&st->stopped);
+	pthread_mutex_destroy(&st->lock);
+	free(st->doomed);
+	free(st->frozen);
+	free(st->stopped.bits);
+	free(st);
+	sw->state = NULL;
 }

@@ -39,8 +39,9 @@ struct tp_sweep {
 	const char *cgroup;	/* the session's cgroup, or "" / NULL */
 	pid_t session;		/* the session's leader, or 0 */
 	/* results */
-	unsigned killed;	/* processes killed */
+	unsigned killed;	/* processes killed (or doomed, see below) */
 	unsigned scans;		/* passes over /proc */
+	struct tp_sweep_state *state;	/* for tp_sweep_finish() */
 };
 
 /* Add a terminal by its device number; duplicates are dropped. */
@@ -52,14 +53,24 @@ int tp_sweep_add_session(struct tp_sweep *sw, pid_t sid);
  * Kill every process, except this one, that holds one of sw->devs: an open
  * descriptor for it (in any thread), or as its controlling terminal (it is
  * in one of sw->sids: a terminal's session is the only one it controls).
- * While it runs the session cannot fork its way out: its cgroup is frozen
- * (cgroup.freeze), or without one every process of the session (by session
- * ID) is stopped first with SIGSTOP, scan after scan until none is new.
- * Holders are killed with SIGKILL through a pidfd (never a recycled PID), scan after scan until a whole scan finds none.  Then the
- * cgroup is thawed, or the stopped processes continued: processes of the
- * session that hold none of the terminals survive.  Returns 0, or -1 when
- * holders still remained after the time limit (err says how many).
+ * While it runs the session cannot fork its way out: the cgroups of its
+ * shells (sw->cgroup/shell-N, or sw->cgroup itself) are frozen, or without
+ * a cgroup every process of the session (by session ID) is stopped first
+ * with SIGSTOP, scan after scan until none is new.  Holders outside those
+ * cgroups are killed with SIGKILL at once, through a pidfd (never a
+ * recycled PID); frozen holders are doomed: they cannot run, and are
+ * killed by tp_sweep_finish(), so that their exits do not slow down what
+ * comes first (the hang-up, the reset, the trusted shell).  Scans repeat
+ * until a whole scan finds no new holder.  Returns 0, or -1 when holders
+ * still came after the time limit; either way, call tp_sweep_finish().
  */
 int tp_sweep_run(struct tp_sweep *sw, struct tp_err *err);
+
+/*
+ * Kill the doomed, thaw the frozen cgroups, continue the stopped
+ * processes: processes of the session that hold none of the terminals
+ * live on.
+ */
+void tp_sweep_finish(struct tp_sweep *sw);
 
 #endif

@@ -53,6 +53,8 @@ def end_session_cgroup(pid):
                 if "populated 0" in f.read():
                     break
             time.sleep(0.02)
+        for leaf in glob.glob(f"{d}/shell-*"):
+            os.rmdir(leaf)
         os.rmdir(d)
 
 

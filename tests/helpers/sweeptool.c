@@ -39,6 +39,7 @@ main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = tp_sweep_run(&sw, &e);
+	tp_sweep_finish(&sw);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("killed %u scans %u ms %.3f\n", sw.killed, sw.scans,
 	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
