@@ -293,6 +293,9 @@ run_shell(struct login *l, const struct user_pol *up, const char *session,
 					s.rdev, session, s.pid, l->user,
 					{ .ndevs = 0 } };
 		killed = secure_terminal(sec, &err);
+		/* the shell itself now (it may be frozen and ignore the
+		   hang-up): ours, so its PID stays its until it is reaped */
+		kill(s.pid, SIGKILL);
 		if (killed == -1)
 			syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
 		else if (up->tpath == TP_TPATH_NOTSH)

@@ -3,16 +3,17 @@
  *
  * Defends the terminal against every process that could still write to
  * it, or read from it, after the key is pressed:
- *  - holders are found by device number (st_rdev of each open descriptor,
- *    and the controlling terminal in /proc/PID/stat), never by path, so a
- *    device node made elsewhere, a synonym or /dev/console is the same;
+ *  - holders are found by device number (st_rdev of each open descriptor),
+ *    never by path, so a device node made elsewhere, a synonym or
+ *    /dev/console is the same; a controlling terminal by session (a
+ *    terminal controls one session, and all of it);
  *  - a holder is signalled through a pidfd, after it is found holding
  *    again with the pidfd held, so a PID that was recycled meanwhile is
  *    never signalled;
  *  - a process can open a descriptor in a thread that no longer shares its
  *    descriptor table: multithreaded processes are scanned thread by thread;
- *  - the session cannot fork its way out while the sweep runs: its cgroup
- *    is frozen, or its processes stopped;
+ *  - the session cannot fork its way out while the sweep runs: its
+ *    shells' cgroups are frozen, or its processes stopped;
  *  - descriptors are looked at with AT_STATX_DONT_SYNC, so a hung network
  *    or FUSE file system a holder has open cannot stall the sweep.
  * Descriptors no scan can see (in flight over a Unix socket, /dev/tty

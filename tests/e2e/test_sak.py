@@ -296,3 +296,21 @@ def test_sak_without_a_login_kills_holders_of_the_terminal(getty, procs):
     p.send_signal(signal.SIGKILL)
     p.wait()
     child.expect([EOF, "login: ", ""], timeout=1)
+
+
+def test_a_shell_that_ignores_the_hang_up_does_not_delay_tsh(getty,
+                                                            shell_user,
+                                                            confdir):
+    """The login shell itself ignoring SIGHUP: the trusted shell still
+    comes at once (the shell is killed, not waited for)."""
+    p, child, _ = logged_in(getty, shell_user, confdir, "on")
+    child.sendline("trap '' HUP")
+    child.expect_exact("$ ")
+    sh = shell_pid(child)
+    t = time.monotonic()
+    child.send(SAK)
+    child.expect_exact(TSH_PROMPT)
+    assert time.monotonic() - t < 1.5
+    assert gone(sh)
+    child.sendline("logout")
+    assert p.wait(timeout=10) == 0
