@@ -11,6 +11,7 @@ import time
 import pytest
 from pexpect import EOF
 
+from auditd import auditd  # noqa: F401 (the fixture)
 from conftest import program
 from test_login import PASSWORD, pamconf, user  # noqa: F401 (fixtures)
 from test_tgetty import getty, log_in, shell_user  # noqa: F401 (fixtures)
@@ -314,3 +315,25 @@ def test_a_shell_that_ignores_the_hang_up_does_not_delay_tsh(getty,
     assert gone(sh)
     child.sendline("logout")
     assert p.wait(timeout=10) == 0
+
+
+def test_the_key_is_audited_with_the_port_user_and_count(getty, shell_user,
+                                                         confdir, auditd):  # noqa: F811,E501
+    since = time.strftime("%H:%M:%S")
+    p, child, path = logged_in(getty, shell_user, confdir, "on")
+    child.sendline("sleep 1000 & sleep 1000 & echo STARTED-$((2))")
+    child.expect_exact("STARTED-2")
+    child.expect_exact("$ ")
+    child.send(SAK)
+    child.expect_exact(TSH_PROMPT)
+    child.sendline("logout")
+    assert p.wait(timeout=10) == 0
+    time.sleep(0.5)
+    r = subprocess.run([auditd.ausearch, "-ts", "today", since, "-i"],
+                       capture_output=True, text=True, errors="replace")
+    sak = [x for x in r.stdout.splitlines() if "op=sak" in x and path in x]
+    assert len(sak) == 1, r.stdout[-2000:]
+    assert shell_user.pw_name in sak[0]
+    # the shell and its two jobs, at least
+    killed = int(re.search(r"killed=(\d+)", sak[0]).group(1))
+    assert killed >= 3, sak[0]
