@@ -278,15 +278,15 @@ run_shell(struct login *l, const struct user_pol *up, const char *session,
 			       "is not recorded: %s", g.path, err.msg);
 	}
 	utmp_session(g.path, s.pid, l->user);
+	/* the terminal stays raw until logout, so that keys typed between
+	   two shells wait for the next one untouched */
+	tp_tty_raw(g.tty, NULL);
 	if (sec->sw.state) {
 		first_output(s.master);
 		secure_finish(sec);
 	}
-	/* the shell ends the session, whatever else holds the pty; the
-	   terminal stays raw until logout, so that keys typed between two
-	   shells wait for the next one untouched */
+	/* the shell ends the session, whatever else holds the pty */
 	pidfd = (int)syscall(SYS_pidfd_open, s.pid, 0);
-	tp_tty_raw(g.tty, NULL);
 	end = tp_relay(g.tty, s.master, pidfd, sak ? &hooks : NULL);
 	if (end == RELAY_STOPPED) {
 		*sec = (struct secure){ g.path, &g.tty, g.term, &g.pc, s.master,
