@@ -226,6 +226,7 @@ run_shell(struct login *l, const struct user_pol *up, const char *session,
 	struct tp_err err;
 	char **env = NULL, cgroup[4096];
 
+	cgroup_prune(session);		/* the shells gone before */
 	if (cgroup_leaf(session, n, cgroup, sizeof(cgroup)) == -1) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: %s/shell-%u: %m (the "
 		       "session's own cgroup instead)", g.path, session, n);

@@ -112,8 +112,6 @@ int
 cgroup_end(const char *path)
 {
 	char events[PATH_MAX], buf[256];
-	struct dirent *e;
-	DIR *dir;
 
 	if (*path == '\0')
 		return 0;
@@ -134,13 +132,20 @@ cgroup_end(const char *path)
 			break;
 		usleep(10000);
 	}
-	/* the shells' cgroups first: a cgroup with children cannot go */
-	if ((dir = opendir(path)) != NULL) {
-		while ((e = readdir(dir)) != NULL)
-			if (e->d_type == DT_DIR && strncmp(e->d_name, "shell-",
-							   6) == 0)
-				unlinkat(dirfd(dir), e->d_name, AT_REMOVEDIR);
-		closedir(dir);
-	}
+	cgroup_prune(path);	/* a cgroup with children cannot go */
 	return rmdir(path);
+}
+
+void
+cgroup_prune(const char *session)
+{
+	struct dirent *e;
+	DIR *dir;
+
+	if (*session == '\0' || (dir = opendir(session)) == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL)
+		if (e->d_type == DT_DIR && strncmp(e->d_name, "shell-", 6) == 0)
+			unlinkat(dirfd(dir), e->d_name, AT_REMOVEDIR);
+	closedir(dir);
 }

@@ -18,6 +18,8 @@ int cgroup_create(pid_t pid, char *path, size_t len);
  * (the trusted shell) runs.
  */
 int cgroup_leaf(const char *session, unsigned n, char *path, size_t len);
+/* Remove the shells' cgroups that are empty (a busy one stays). */
+void cgroup_prune(const char *session);
 /* In the session's first process, before it drops privileges. */
 int cgroup_enter(const char *path);
 /* Write text to the cgroup's file name (cgroup.freeze, ...). */

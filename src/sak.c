@@ -483,23 +483,37 @@ freeze_session(const char *cgroup, struct tp_sweep_state *st,
 	char path[PATH_MAX], line[32];
 	struct dirent *e;
 	DIR *dir = opendir(cgroup);
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 
-	if (dir == NULL || (st->frozen = calloc(64, sizeof(*st->frozen))) ==
-	    NULL || pidset_init(members) == -1) {
+	if (dir == NULL || pidset_init(members) == -1) {
 		if (dir)
 			closedir(dir);
 		return -1;
 	}
-	while ((e = readdir(dir)) != NULL && n < 63)
-		if (e->d_type == DT_DIR && strncmp(e->d_name, "shell-", 6) == 0)
-			snprintf(st->frozen[n++], PATH_MAX, "%s/%s", cgroup,
-				 e->d_name);
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_type != DT_DIR || strncmp(e->d_name, "shell-", 6) != 0)
+			continue;
+		if (n == cap) {
+			void *more = realloc(st->frozen, (cap + 16) *
+					     sizeof(*st->frozen));
+
+			if (more == NULL) {
+				closedir(dir);
+				return -1;
+			}
+			st->frozen = more;
+			cap += 16;
+		}
+		snprintf(st->frozen[n++], PATH_MAX, "%s/%s", cgroup, e->d_name);
+	}
 	closedir(dir);
-	/* processes in the session's own cgroup (or too many shells): the
-	   whole of it, the next shell's cgroup too, until the finish */
+	/* processes in the session's own cgroup: the whole of it, the next
+	   shell's cgroup too, until the finish */
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
-	if (n == 0 || n == 63 || has_members(path)) {
+	if (n == 0 || has_members(path)) {
+		if (cap == 0 && (st->frozen = malloc(sizeof(*st->frozen))) ==
+		    NULL)
+			return -1;
 		n = 0;
 		snprintf(st->frozen[n++], PATH_MAX, "%s", cgroup);
 	}

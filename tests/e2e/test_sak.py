@@ -1,6 +1,7 @@
 """The secure attention key through a real tgetty on a real pty, with real
 Linux-PAM and a real user: where it is recognised, and what each tpath
 value does with it."""
+import glob
 import os
 import re
 import signal
@@ -338,3 +339,26 @@ def test_the_key_is_audited_with_the_port_user_and_count(getty, shell_user,
     # the shell and its two jobs, at least
     killed = int(re.search(r"killed=(\d+)", sak[0]).group(1))
     assert killed >= 3, sak[0]
+
+
+def test_shells_cgroups_do_not_pile_up(getty, shell_user, confdir):
+    """Each shell of a session has a cgroup of its own; many keys and
+    "shell"s later, the ones that ended are gone."""
+    p, child, _ = logged_in(getty, shell_user, confdir, "on")
+    for _ in range(40):
+        child.send(SAK)
+        child.expect_exact(TSH_PROMPT)
+        child.sendline("shell")
+        child.expect_exact("$ ")
+    leaves = glob.glob(f"/sys/fs/cgroup/**/tpath-session-{p.pid}/shell-*",
+                       recursive=True)
+    if not glob.glob(f"/sys/fs/cgroup/**/tpath-session-{p.pid}",
+                     recursive=True):
+        pytest.skip("no cgroup v2 for sessions here")
+    assert 1 <= len(leaves) <= 3, leaves
+    t = time.monotonic()
+    child.send(SAK)                         # and the key is still quick
+    child.expect_exact(TSH_PROMPT)
+    assert time.monotonic() - t < 0.9
+    child.sendline("logout")
+    assert p.wait(timeout=10) == 0
