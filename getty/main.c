@@ -116,6 +116,7 @@ static struct {
 	int self;		/* our own program, to start afresh */
 	char **argv;
 	struct port_cfg pc;
+	struct rlimit nofile;	/* as started: the sessions' */
 } g;
 
 /* A fresh login prompt: this program again, from the very file it runs
@@ -218,7 +219,8 @@ run_shell(struct login *l, const struct user_pol *up, const char *session,
 	struct tp_sak key = { false };
 	struct relay_hooks hooks = { watch, &key };
 	bool sak = g.pc.sak_enabled && up->tpath != TP_TPATH_NOSAK;
-	struct session_opts o = { "", NULL, NULL, -1, trusted, -1 };
+	struct session_opts o = { "", NULL, NULL, -1, trusted, -1,
+				  &g.nofile };
 	struct tp_prog prog = { .fd = -1, .interp_fd = -1 };
 	enum next next = NEXT_LOGOUT;
 	enum relay_end end;
@@ -390,6 +392,8 @@ main(int argc, char **argv)
 	int c, failures = 0;
 
 	std_fds();
+	if (getrlimit(RLIMIT_NOFILE, &g.nofile) == -1)
+		die("getrlimit: %m");
 	g.confdir = SYSCONFDIR;
 	g.rundir = TP_RUNDIR;
 	g.argv = argv;

@@ -65,6 +65,8 @@ child(const struct login *l, const struct session_opts *o, int slave,
 	      dup2(o->control, SESSION_CONTROL_FD) == -1) ||
 	     fcntl(SESSION_CONTROL_FD, F_SETFD, 0) == -1))
 		_exit(126);
+	if (o->nofile)		/* not what tgetty raised it to */
+		setrlimit(RLIMIT_NOFILE, o->nofile);
 	if (!in_cgroup && cgroup_enter(o->cgroup) == -1) {	/* as root */
 		dprintf(STDERR_FILENO, "tgetty: cannot enter the session's "
 			"cgroup\n");

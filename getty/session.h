@@ -6,6 +6,7 @@
 #define TGETTY_SESSION_H
 
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "login.h"
@@ -25,6 +26,7 @@ struct session_opts {
 	int exec_fd;		/* argv[0], opened and verified, or -1 */
 	bool private;		/* slave root's, 0600: the trusted path */
 	int control;		/* passed on as SESSION_CONTROL_FD, or -1 */
+	const struct rlimit *nofile;	/* the shell's RLIMIT_NOFILE, or NULL */
 };
 
 #define SESSION_CONTROL_FD 3

@@ -234,6 +234,7 @@ struct tp_sweep_state {
 	size_t ndoomed, cap;
 	pthread_mutex_t lock;
 	struct pidset stopped;	/* without a cgroup: what it stopped */
+	struct rlimit nofile;	/* as it was, put back at the finish */
 };
 
 /* Keep a frozen holder's pidfd for later; false when it cannot. */
@@ -557,13 +558,16 @@ continue_stopped(const struct pidset *stopped)
 	}
 }
 
-/* Room for a descriptor per frozen holder. */
+/* Room for a descriptor per frozen holder (put back by the finish; a
+ * shell started before that gets the limit tgetty started with). */
 static void
-more_descriptors(void)
+more_descriptors(struct tp_sweep_state *st)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &st->nofile) == 0 &&
+	    st->nofile.rlim_cur < st->nofile.rlim_max) {
+		rl = st->nofile;
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
@@ -587,7 +591,7 @@ tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 		goto out;
 	}
 	pthread_mutex_init(&st->lock, NULL);
-	more_descriptors();
+	more_descriptors(st);
 	sc.clean = &clean;
 	sc.frozen = &members;
 	if (sw->cgroup && *sw->cgroup &&
@@ -652,6 +656,8 @@ tp_sweep_finish(struct tp_sweep *sw)
 	thaw(st);
 	if (st->stopped.bits)
 		continue_stopped(&st->stopped);
+	if (st->nofile.rlim_max)
+		setrlimit(RLIMIT_NOFILE, &st->nofile);
 	pthread_mutex_destroy(&st->lock);
 	free(st->doomed);
 	free(st->frozen);

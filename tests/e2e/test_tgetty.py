@@ -81,9 +81,10 @@ def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
     state.chmod(0o755)
     started = []
 
-    def start(cfg="default:\n\tlogindelay = 0\n", again=None, users=None):
+    def start(cfg="default:\n\tlogindelay = 0\n", again=None, users=None,
+              wrap=()):
         """A tgetty on a new pty, or again on the port of an earlier one.
-        users: the text of the user file."""
+        users: the text of the user file; wrap: a command that execs it."""
         (confdir / "login.cfg").write_text(cfg)
         if users is not None:
             (confdir / "user").write_text(users)
@@ -94,7 +95,7 @@ def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
             started.append(master)
         else:
             master, path = again.child_fd, again.path
-        p = procs.popen([program("tgetty"), "-C", str(confdir),
+        p = procs.popen([*wrap, program("tgetty"), "-C", str(confdir),
                          "--pam-service", "tptest", "--pam-confdir",
                          str(pamconf), "--state-dir", str(state),
                          "--run-dir", str(run), path,

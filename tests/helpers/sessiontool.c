@@ -26,7 +26,7 @@ main(int argc, char **argv)
 	struct login l;
 	struct tp_err e;
 	char *env[] = { "PATH=/usr/bin:/bin", "TERM=vt100", NULL };
-	struct session_opts o = { "", env, NULL, -1, false, -1 };
+	struct session_opts o = { "", env, NULL, -1, false, -1, NULL };
 	struct termios saved;
 	bool raw;
 	int st;
