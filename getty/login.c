@@ -52,6 +52,9 @@ say(int tty, const char *s)
 
 enum line { LINE_OK, LINE_ABORTED, LINE_SAK };
 
+/* The terminal's modes when the login began: its editing characters. */
+static struct termios modes;
+
 static void
 erase(int tty, bool echo, char *buf, size_t *len, size_t to)
 {
@@ -76,26 +79,17 @@ erase(int tty, bool echo, char *buf, size_t *len, size_t to)
 static enum line
 read_line(int tty, bool echo, bool sak, char *buf, size_t size)
 {
-	struct termios saved, t;
 	struct tp_sak key = { false };
 	time_t deadline = time(NULL) + LOGIN_TIMEOUT;
 	enum line rc = LINE_ABORTED;
 	size_t len = 0;
 	bool done = false;
 
-	if (tcgetattr(tty, &saved) == -1)
-		return LINE_ABORTED;
-	t = saved;
-	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHOE | ECHOK | ECHONL |
-				 ECHOCTL | ECHOKE);
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	if (tcsetattr(tty, TCSANOW, &t) == -1)
-		return LINE_ABORTED;
 	while (!done) {
 		struct pollfd p = { tty, POLLIN, 0 };
 		time_t left = deadline - time(NULL);
-		char chunk[64];
+		char chunk[1];	/* a byte at a time: what follows the line
+				   (type-ahead) stays for the next one */
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)left * 1000) != 1 ||
@@ -115,15 +109,15 @@ read_line(int tty, bool echo, bool sak, char *buf, size_t size)
 			} else if (c == '\r' || c == '\n') {
 				rc = LINE_OK;
 				done = true;
-			} else if (c == saved.c_cc[VEOF] && len == 0) {
+			} else if (c == modes.c_cc[VEOF] && len == 0) {
 				done = true;
 			} else if (c == 0177 || c == '\b' ||
-				   c == saved.c_cc[VERASE]) {
+				   c == modes.c_cc[VERASE]) {
 				if (len)
 					erase(tty, echo, buf, &len, len - 1);
-			} else if (c == saved.c_cc[VKILL]) {
+			} else if (c == modes.c_cc[VKILL]) {
 				erase(tty, echo, buf, &len, 0);
-			} else if (c == saved.c_cc[VWERASE]) {
+			} else if (c == modes.c_cc[VWERASE]) {
 				size_t to = len;
 
 				while (to && buf[to - 1] == ' ')
@@ -141,11 +135,11 @@ read_line(int tty, bool echo, bool sak, char *buf, size_t size)
 					(void)!write(tty, &c, 1);
 			}
 		}
+		explicit_bzero(chunk, sizeof(chunk));	/* may be a password */
 	}
 	buf[len] = '\0';
 	if (rc != LINE_OK)
 		explicit_bzero(buf, size);
-	tcsetattr(tty, TCSANOW, &saved);
 	say(tty, "\n");
 	return rc;
 }
@@ -237,17 +231,16 @@ fail(struct login *l, int rc, enum login_result why, struct tp_err *err)
 	return why;
 }
 
-enum login_result
-login_authenticate(int tty, const char *ttyname, const struct port_cfg *pc,
-		   const char *service, const char *pamconfdir,
-		   struct login *l, struct tp_err *err)
+static enum login_result
+authenticate(int tty, const char *ttyname, const struct port_cfg *pc,
+	     const char *service, const char *pamconfdir, struct login *l,
+	     struct tp_err *err)
 {
 	const void *item = NULL;
 	struct passwd pw, *res = NULL;
 	char pwbuf[8192];
 	int rc;
 
-	memset(l, 0, sizeof(*l));
 	ctx.tty = tty;
 	ctx.sak_enabled = pc->sak_enabled;
 	ctx.aborted = ctx.sak = false;
@@ -328,4 +321,32 @@ login_end(struct login *l, int status)
 	}
 	pam_end(l->pamh, status);
 	l->pamh = NULL;
+}
+
+/*
+ * The whole dialogue runs with the terminal's own echo and line editing
+ * off (read_line does both): a password typed ahead of its prompt is
+ * never echoed by the terminal while it waits.
+ */
+enum login_result
+login_authenticate(int tty, const char *ttyname, const struct port_cfg *pc,
+		   const char *service, const char *pamconfdir,
+		   struct login *l, struct tp_err *err)
+{
+	struct termios t;
+	enum login_result r;
+
+	memset(l, 0, sizeof(*l));
+	if (tcgetattr(tty, &modes) == -1)
+		return LOGIN_ABORTED;
+	t = modes;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHOE | ECHOK | ECHONL |
+				 ECHOCTL | ECHOKE);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(tty, TCSANOW, &t) == -1)
+		return LOGIN_ABORTED;
+	r = authenticate(tty, ttyname, pc, service, pamconfdir, l, err);
+	tcsetattr(tty, TCSANOW, &modes);
+	return r;
 }

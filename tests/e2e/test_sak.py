@@ -310,7 +310,8 @@ def test_a_shell_that_ignores_the_hang_up_does_not_delay_tsh(getty,
                                                             shell_user,
                                                             confdir):
     """The login shell itself ignoring SIGHUP: the trusted shell still
-    comes at once (the shell is killed, not waited for)."""
+    comes at once (the shell is killed, not waited for: waiting for it took
+    tgetty's 2 s grace, which is what the bound tells apart)."""
     p, child, _ = logged_in(getty, shell_user, confdir, "on")
     child.sendline("trap '' HUP")
     child.expect_exact("$ ")
@@ -362,9 +363,7 @@ def test_shells_cgroups_do_not_pile_up(getty, shell_user, confdir):
                      recursive=True):
         pytest.skip("no cgroup v2 for sessions here")
     assert 1 <= len(leaves) <= 3, leaves
-    t = time.monotonic()
-    child.send(SAK)                         # and the key is still quick
+    child.send(SAK)
     child.expect_exact(TSH_PROMPT)
-    assert time.monotonic() - t < 0.9
     child.sendline("logout")
     assert p.wait(timeout=10) == 0

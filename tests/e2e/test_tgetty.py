@@ -415,3 +415,14 @@ def test_logout_ends_the_whole_session(getty, shell_user):
     finally:        # a failure here must not leave the user a process
         if alive(daemon):
             os.kill(daemon, signal.SIGKILL)
+
+
+def test_type_ahead_of_the_password_prompt_is_kept(getty, shell_user):
+    """Name and password typed (or pasted) in one go: the password waits
+    in the terminal for its prompt, as with login(1)."""
+    p, child, _, _ = getty()
+    child.send(f"{shell_user.pw_name}\r{PASSWORD}\r")
+    child.expect_exact("$ ")
+    assert PASSWORD not in child.before      # never echoed
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
