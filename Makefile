@@ -35,10 +35,10 @@ endif
 DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
 	python3-pexpect mandoc clang libclang-rt-14-dev auditd acl \
-	libpam-modules passwd tmux psmisc pamtester
+	libpam-modules passwd tmux psmisc pamtester libbpf-dev bpftool
 
 # Libraries every program links through libtpath (lazy: after make deps).
-PKG_LIBS  = pam ncurses audit libcrypto libacl
+PKG_LIBS  = pam ncurses audit libcrypto libacl libbpf
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS))
 PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS))
 CMOCKA_LDLIBS = $(shell pkg-config --libs cmocka)
@@ -63,7 +63,7 @@ HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 endif
 # -fPIC: the core is linked into PIE programs and into pam_tpath.so.
 ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -DBINDIR='"$(BINDIR)"' \
-	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh -Igetty $(HARDEN_CPPFLAGS) $(CPPFLAGS)
+	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh -Igetty -Ibuild/gen $(HARDEN_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(CFLAGS) $(WARN) -fstack-protector-strong -fPIC $(SAN) $(PKG_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
@@ -103,6 +103,23 @@ all: $(LIB) $(PROGS) $(PAM_MODULE) $(B)/man.lint
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The sweep's kernel walk (src/bpf/): compiled for BPF with debug info
+# (its BTF lets libbpf relocate it to the running kernel), then embedded in
+# the core as a libbpf skeleton header.  The same under SANITIZE=1.
+BPF_SKEL := build/gen/sweep.skel.h
+BPF_CFLAGS := -target bpf -O2 -g -Wall $(if $(WERROR),-Werror) \
+	-I/usr/include/$(shell $(CC) -print-multiarch)
+BPFTOOL ?= /usr/sbin/bpftool
+
+build/gen/sweep.bpf.o: src/bpf/sweep.bpf.c
+	@mkdir -p $(@D)
+	clang $(BPF_CFLAGS) -c -o $@ $<
+
+$(BPF_SKEL): build/gen/sweep.bpf.o
+	$(BPFTOOL) gen skeleton $< name sweep_bpf > $@
+
+$(B)/obj/src/sweep_bpf.o: $(BPF_SKEL)
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@
@@ -206,8 +223,8 @@ install: all
 # libFuzzer targets: the core rebuilt with clang and the fuzzer runtime.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -DBINDIR='"$(BINDIR)"' \
-	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh
-build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_SRCS) $(TSH_LIB_SRCS) $(wildcard src/*.h tsh/*.h)
+	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh -Ibuild/gen
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BPF_SKEL) $(LIB_SRCS) $(TSH_LIB_SRCS) $(wildcard src/*.h tsh/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(TSH_LIB_SRCS) \
 		$(PKG_LDLIBS) -lpthread

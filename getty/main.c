@@ -429,6 +429,10 @@ main(int argc, char **argv)
 	if (port_cfg_load(g.confdir, path, &g.pc, &doc, &err) == -1)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s; using the defaults, "
 		       "without the secure attention key", err.msg);
+	/* the sweep's kernel walk: loaded now, as loading takes longer than
+	   the walk (where it cannot be, the sweep walks /proc) */
+	if (g.pc.sak_enabled && tp_sweep_prepare(&err) == -1)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s", err.msg);
 	g.term = argc - optind == 2 ? argv[optind + 1] : g.pc.term ?
 		 g.pc.term : tp_tty_is_vt(g.tty) ? "linux" : "vt100";
 	if (tp_tty_reset(g.tty, g.term, &err) == -1)

@@ -38,6 +38,7 @@
 
 #include "cgroup.h"
 #include "sak.h"
+#include "sweep_bpf.h"
 
 #define SWEEP_LIMIT_MS	5000	/* then give up on holders in D state */
 #define FREEZE_LIMIT_MS	1000	/* then stop the session by signals */
@@ -219,7 +220,10 @@ struct scan {
 	enum pass what;
 	int procfd;
 	pid_t *pids;
-	size_t npids;
+	size_t npids, cap;
+	bool walked;		/* pids is a kernel walk made since the last
+				   act that could make a new holder */
+	bool more;		/* that walk shows processes not yet seen */
 	struct pidset *seen;	/* stopped, or killed: done with */
 	struct pidset *clean;	/* seen holding nothing: done with */
 	const struct pidset *frozen;	/* in the frozen cgroups */
@@ -299,6 +303,32 @@ is_holder(struct scan *sc, pid_t pid, const char *name)
 }
 
 /*
+ * Act on a holder whose pidfd is held: stop it, or kill it, or (frozen)
+ * doom it.  True when its pidfd is kept (doomed); the caller closes it
+ * otherwise.
+ */
+static bool
+act(struct scan *sc, pid_t pid, int pidfd)
+{
+	/* frozen: it cannot run, and is killed once the prompt is up (its
+	   exit would slow the prompt down); the rest now */
+	if (sc->what == KILL_HOLDERS && pidset_has(sc->frozen, pid) &&
+	    doom(sc->sw->state, pidfd)) {
+		__atomic_add_fetch(&sc->acted, 1, __ATOMIC_RELAXED);
+		pidset_add(sc->seen, pid);
+		return true;
+	}
+	if (sc->what == KILL_HOLDERS)
+		setpriority(PRIO_PROCESS, (id_t)pid, 19);
+	if (syscall(SYS_pidfd_send_signal, pidfd, sc->what == STOP_SESSION ?
+		    SIGSTOP : SIGKILL, NULL, 0) == 0) {
+		__atomic_add_fetch(&sc->acted, 1, __ATOMIC_RELAXED);
+		pidset_add(sc->seen, pid);
+	}
+	return false;
+}
+
+/*
  * One process of a pass.  Cheap tests first: the session ID (getsid, no
  * file) says whether its controlling terminal is one of ours.  A holder is
  * signalled through a pidfd, and only once it has been found holding again
@@ -319,25 +349,77 @@ scan_one(struct scan *sc, pid_t pid)
 	}
 	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
 		return;
-	if (!is_holder(sc, pid, name))
+	if (!is_holder(sc, pid, name) || !act(sc, pid, pidfd))
+		close(pidfd);
+}
+
+/*
+ * A pass of KILL_HOLDERS from the kernel's walk (sweep_bpf.c): every
+ * process it reports is taken by pidfd, then the walk runs again, and
+ * those it reports again are holders while their pidfd is held, so never
+ * a process that got a PID meanwhile.  The second walk is the next pass's
+ * first when all this pass acted on was frozen (nothing it did can have
+ * made a new holder: a frozen process cannot fork); after a process that
+ * could run was killed, the next pass walks afresh.  sc->more: the second
+ * walk showed processes not acted on (new since the first), so another
+ * pass is due even if this one acted on none.  Nothing is marked clean:
+ * each pass walks everything.  As pass(), or -1 when the walk failed.
+ */
+static int
+kernel_pass(struct scan *sc)
+{
+	struct pidset taken = { NULL, 0 }, again = { NULL, 0 };
+	struct held { pid_t pid; int fd; } *held = NULL;
+	size_t n = sc->npids, nheld = 0;
+	pid_t self = getpid();
+	bool ran = false;	/* a holder that could run was acted on */
+	bool reuse = sc->walked;
+	int rc = -1;
+
+	sc->acted = 0;
+	sc->walked = sc->more = false;
+	if (pidset_init(&taken) == -1 || pidset_init(&again) == -1 ||
+	    (!reuse && tp_sweep_bpf_find(sc->sw, &sc->pids, &sc->cap,
+					       &n) == -1) ||
+	    (n && (held = malloc(n * sizeof(*held))) == NULL))
 		goto out;
-	/* frozen: it cannot run, and is killed once the prompt is up (its
-	   exit would slow the prompt down); the rest now */
-	if (sc->what == KILL_HOLDERS && pidset_has(sc->frozen, pid) &&
-	    doom(sc->sw->state, pidfd)) {
-		__atomic_add_fetch(&sc->acted, 1, __ATOMIC_RELAXED);
-		pidset_add(sc->seen, pid);
-		return;
+	for (size_t i = 0; i < n; i++) {
+		pid_t pid = sc->pids[i];
+		int fd;
+
+		if (pid == self || pidset_has(sc->seen, pid) ||
+		    !pidset_add(&taken, pid))
+			continue;
+		if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) != -1)
+			held[nheld++] = (struct held){ pid, fd };
 	}
-	if (sc->what == KILL_HOLDERS)
-		setpriority(PRIO_PROCESS, (id_t)pid, 19);
-	if (syscall(SYS_pidfd_send_signal, pidfd, sc->what == STOP_SESSION ?
-		    SIGSTOP : SIGKILL, NULL, 0) == 0) {
-		__atomic_add_fetch(&sc->acted, 1, __ATOMIC_RELAXED);
-		pidset_add(sc->seen, pid);
+	if (nheld && tp_sweep_bpf_find(sc->sw, &sc->pids, &sc->cap, &n) == -1)
+		goto out;
+	for (size_t i = 0; nheld && i < n; i++)
+		pidset_add(&again, sc->pids[i]);
+	for (size_t i = 0; i < nheld; i++) {
+		if (!pidset_has(&again, held[i].pid))
+			continue;
+		ran |= !pidset_has(sc->frozen, held[i].pid);
+		if (act(sc, held[i].pid, held[i].fd))
+			held[i].fd = -1;	/* kept */
 	}
+	for (size_t i = 0; nheld && i < n && !sc->more; i++)
+		sc->more = sc->pids[i] != self &&
+			   !pidset_has(sc->seen, sc->pids[i]);
+	sc->walked = nheld && !ran;
+	sc->npids = n;
+	sc->sw->scans++;
+	sc->sw->kernel_walk = true;
+	rc = (int)sc->acted;
 out:
-	close(pidfd);
+	for (size_t i = 0; i < nheld; i++)
+		if (held[i].fd != -1)
+			close(held[i].fd);
+	free(held);
+	free(taken.bits);
+	free(again.bits);
+	return rc;
 }
 
 struct worker {
@@ -369,18 +451,23 @@ work(void *arg)
 static int
 pass(struct scan *sc)
 {
-	DIR *proc = opendir("/proc");
 	struct worker w[MAX_THREADS];
 	pthread_t t[MAX_THREADS];
 	struct dirent *e;
 	pid_t self = getpid();
-	size_t cap = 0, nthreads = 1, started = 0;
+	size_t nthreads = 1, started = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	DIR *proc;
+	int n;
 
-	if (proc == NULL)
+	if (sc->what == KILL_HOLDERS && !sc->sw->proc_only &&
+	    tp_sweep_bpf_ready() && (n = kernel_pass(sc)) != -1)
+		return n;
+	if ((proc = opendir("/proc")) == NULL)
 		return -1;
 	sc->npids = 0;
 	sc->acted = 0;
+	sc->walked = sc->more = false;
 	sc->procfd = dirfd(proc);
 	while ((e = readdir(proc)) != NULL) {
 		char *end;
@@ -388,16 +475,16 @@ pass(struct scan *sc)
 
 		if (*end != '\0' || pid <= 0 || pid == self)
 			continue;
-		if (sc->npids == cap) {
-			pid_t *more = realloc(sc->pids, (cap ? cap * 2 : 4096) *
-					      sizeof(*more));
+		if (sc->npids == sc->cap) {
+			size_t cap = sc->cap ? sc->cap * 2 : 4096;
+			pid_t *more = realloc(sc->pids, cap * sizeof(*more));
 
 			if (more == NULL) {
 				closedir(proc);
 				return -1;
 			}
 			sc->pids = more;
-			cap = cap ? cap * 2 : 4096;
+			sc->cap = cap;
 		}
 		sc->pids[sc->npids++] = (pid_t)pid;
 	}
@@ -622,14 +709,14 @@ tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 	 */
 	sc.what = KILL_HOLDERS;
 	sc.seen = &killed;
-	while ((n = pass(&sc)) > 0) {
+	while ((n = pass(&sc)) > 0 || (n == 0 && sc.more)) {
 		sw->killed += (unsigned)n;
 		if (ms_since(&t0) >= SWEEP_LIMIT_MS)
 			break;
 	}
-	if (n == 0)
+	if (n == 0 && !sc.more)
 		rc = 0;
-	else if (n > 0)
+	else if (n >= 0)
 		tp_err_set(err, "sweep: new holders still came after %d ms",
 			   SWEEP_LIMIT_MS);
 	else

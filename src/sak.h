@@ -38,11 +38,25 @@ struct tp_sweep {
 	size_t nsids;
 	const char *cgroup;	/* the session's cgroup, or "" / NULL */
 	pid_t session;		/* the session's leader, or 0 */
+	bool proc_only;		/* walk /proc even where the kernel walk
+				   is loaded (the tests of both) */
 	/* results */
 	unsigned killed;	/* processes killed (or doomed, see below) */
-	unsigned scans;		/* passes over /proc */
+	unsigned scans;		/* passes */
+	bool kernel_walk;	/* a pass used the kernel walk */
 	struct tp_sweep_state *state;	/* for tp_sweep_finish() */
 };
+
+/*
+ * Load the kernel walk the sweep uses where it can (BPF iterators over the
+ * tasks and their open files: one walk, no path lookups), once, before the
+ * first sweep.  -1 with the reason when it cannot (not root, no BPF or BTF
+ * in this kernel, not in the initial PID namespace): then every sweep
+ * walks /proc, which finds the same holders, slower.  The kernel walk also
+ * finds a process by its controlling terminal itself; /proc shows that
+ * only by session, which is what both walks match first.
+ */
+int tp_sweep_prepare(struct tp_err *err);
 
 /* Add a terminal by its device number; duplicates are dropped. */
 int tp_sweep_add(struct tp_sweep *sw, dev_t dev);

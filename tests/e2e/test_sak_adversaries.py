@@ -359,15 +359,77 @@ def test_fake_login_on_a_terminal_emulator(getty, shell_user, procs):
         term.end()
 
 
-def test_sweep_without_a_cgroup(testuser, procs):
+WALKS = ["kernel", "proc"]
+
+
+def sweeptool(walk, *args):
+    """The sweep alone, with the walk asked for (-P: /proc).  The kernel
+    walk must load wherever the kernel has BTF; elsewhere it is a skip."""
+    r = subprocess.run([helper("sweeptool")] + (["-P"] if walk == "proc"
+                                                else []) + list(args),
+                       capture_output=True, text=True)
+    if walk == "kernel" and "walk proc" in r.stdout and \
+            not os.path.exists("/sys/kernel/btf/vmlinux"):
+        pytest.skip("no kernel BTF here: the sweep walks /proc only")
+    assert f"walk {walk}" in r.stdout, (r.stdout, r.stderr)
+    return r
+
+
+@pytest.mark.parametrize("walk", WALKS)
+def test_sweep_finds_a_thread_with_a_table_of_its_own(procs, walk):
+    """A process whose only descriptor for the terminal is in a thread
+    that unshared its descriptor table, with no controlling terminal and
+    in no session of the terminal's: found and killed by either walk."""
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    try:
+        p = procs.popen([helper("adversary"), "thread"], stdin=slave,
+                        stdout=slave, stderr=slave, start_new_session=True)
+        os.close(slave)
+        out = b""
+        while b"READY" not in out:
+            out += os.read(master, 256)
+        with open(f"/proc/{p.pid}/stat") as f:    # no controlling tty
+            assert f.read().rsplit(")", 1)[1].split()[4] == "0"
+        assert not any(os.stat(f"/proc/{p.pid}/fd/{fd}").st_rdev ==
+                       os.stat(path).st_rdev
+                       for fd in os.listdir(f"/proc/{p.pid}/fd"))
+        r = sweeptool(walk, path)
+        assert r.returncode == 0 and r.stdout.startswith("killed 1 "), \
+            (r.stdout, r.stderr)
+        assert p.wait(timeout=5) == -signal.SIGKILL
+    finally:
+        os.close(master)
+
+
+def owned(uid):
+    """Every process of uid, zombies included."""
+    found = []
+    for d in os.listdir("/proc"):
+        try:
+            if d.isdigit() and os.stat(f"/proc/{d}").st_uid == uid:
+                found.append(int(d))
+        except FileNotFoundError:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("walk", WALKS)
+def test_sweep_without_a_cgroup(testuser, procs, walk):
     """Where the session has no cgroup, its processes are stopped first
     (SIGSTOP, pass after pass), holders killed, the rest continued: a fork
     bomb holding a pty leaves no survivor, and a process of the same
-    session that holds nothing runs on."""
+    session that holds nothing runs on.  Either walk finds the holders."""
     master, slave = os.openpty()
     path = os.ttyname(slave)
-    user = ["setpriv", f"--reuid={testuser.pw_uid}",
-            f"--regid={testuser.pw_gid}", "--clear-groups"]
+    uid = testuser.pw_uid
+    user = ["setpriv", f"--reuid={uid}", f"--regid={testuser.pw_gid}",
+            "--clear-groups"]
+    # the user's processes still exiting from before count against the
+    # fork bomb's bound (RLIMIT_NPROC)
+    deadline = time.monotonic() + 10
+    while owned(uid) and time.monotonic() < deadline:
+        time.sleep(0.05)
     try:
         leader = procs.popen(user + ["sh", "-c",
                                      "sleep 1000 </dev/null >/dev/null 2>&1 &"
@@ -378,21 +440,23 @@ def test_sweep_without_a_cgroup(testuser, procs):
         os.close(slave)
         sid = leader.pid
         time.sleep(1)
-        members = [int(d) for d in os.listdir("/proc") if d.isdigit()
-                   and alive(int(d)) and os.getsid(int(d)) == sid]
-        assert len(members) > 100
-        r = subprocess.run([helper("sweeptool"), "-s", str(sid), path],
-                           capture_output=True, text=True)
+        assert len([p for p in owned(uid) if alive(p)]) > 100
+        r = sweeptool(walk, "-s", str(sid), path)
         assert r.returncode == 0, r.stderr
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            left = [p for p in members if alive(p)]
+            left = [p for p in owned(uid) if alive(p)]
             if len(left) <= 1:
                 break
             time.sleep(0.05)
         assert len(left) == 1, left             # the sleep, and only it
         with open(f"/proc/{left[0]}/stat") as f:
-            assert f.read().rsplit(")", 1)[1].split()[0] == "S"  # not "T"
-        os.kill(left[0], signal.SIGKILL)
+            name, rest = f.read().rsplit(")", 1)
+        assert name.endswith("(sleep") and rest.split()[0] == "S"  # not "T"
     finally:
         os.close(master)
+        # whatever of the user's is left, at once (fork bomb or not)
+        subprocess.run(user + ["kill", "-KILL", "-1"])
+        deadline = time.monotonic() + 10
+        while owned(uid) and time.monotonic() < deadline:
+            time.sleep(0.05)

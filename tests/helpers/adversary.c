@@ -14,10 +14,15 @@
  *   adversary fakelogin  fakes a login prompt, then leaves the terminal
  *                        with invisible text, the line-drawing character
  *                        set and a scroll region
+ *   adversary thread     holds the terminal only in a thread with a
+ *                        descriptor table of its own (unshare): the
+ *                        process's own table has none
  */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +79,22 @@ send_fd(const char *path, int fd)
 	if (sendmsg(s, &m, 0) != 1)
 		err(1, "sendmsg");
 	close(s);
+}
+
+static pthread_barrier_t unshared, closed;
+
+/* Keep the terminal in a descriptor table of this thread's own; ready
+ * once the process's own table has none. */
+static void *
+keeper(void *arg)
+{
+	(void)arg;
+	if (unshare(CLONE_FILES) == -1)
+		err(1, "unshare");
+	pthread_barrier_wait(&unshared);
+	pthread_barrier_wait(&closed);
+	ready(1);
+	hold();
 }
 
 int
@@ -152,6 +173,19 @@ main(int argc, char **argv)
 		fflush(stdout);
 		hold();
 	}
+	if (strcmp(mode, "thread") == 0) {
+		pthread_t t;
+
+		pthread_barrier_init(&unshared, NULL, 2);
+		pthread_barrier_init(&closed, NULL, 2);
+		if (pthread_create(&t, NULL, keeper, NULL) != 0)
+			errx(1, "pthread_create");
+		pthread_barrier_wait(&unshared);
+		for (int i = 0; i < 3; i++)	/* the thread's copy stays */
+			close(i);
+		pthread_barrier_wait(&closed);
+		hold();
+	}
 	errx(2, "usage: adversary ignore|stopped|setsid|forkbomb N|hold N|"
-	     "reopen|send SOCK|fakelogin");
+	     "reopen|send SOCK|fakelogin|thread");
 }

@@ -1,10 +1,12 @@
 /*
  * sweeptool - the secure attention key's sweep alone, for the tests and
  * the benchmark (not installed): kill every holder of the terminals named.
- *   sweeptool [-c CGROUP] [-s SID] [-S SID]... PATH...
+ *   sweeptool [-P] [-c CGROUP] [-s SID] [-S SID]... PATH...
  * -s: the session to stop without a cgroup; -S: a session whose
- * controlling terminal is one of the PATHs.
- * Prints "killed N scans N ms F".  Exit 0, or 1 when holders remained.
+ * controlling terminal is one of the PATHs; -P: walk /proc even where the
+ * kernel walk loads.
+ * Prints "killed N scans N ms F walk kernel|proc".  Exit 0, or 1 when
+ * holders remained.
  */
 #include <err.h>
 #include <stdio.h>
@@ -24,8 +26,9 @@ main(int argc, char **argv)
 	struct stat sb;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "c:s:S:")) != -1) {
+	while ((c = getopt(argc, argv, "Pc:s:S:")) != -1) {
 		switch (c) {
+		case 'P': sw.proc_only = true; break;
 		case 'c': sw.cgroup = optarg; break;
 		case 's': sw.session = atoi(optarg); break;
 		case 'S': tp_sweep_add_session(&sw, atoi(optarg)); break;
@@ -37,13 +40,16 @@ main(int argc, char **argv)
 			err(2, "%s", argv[i]);
 		tp_sweep_add(&sw, sb.st_rdev);
 	}
+	if (!sw.proc_only && tp_sweep_prepare(&e) == -1)
+		warnx("%s", e.msg);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = tp_sweep_run(&sw, &e);
 	tp_sweep_finish(&sw);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("killed %u scans %u ms %.3f\n", sw.killed, sw.scans,
+	printf("killed %u scans %u ms %.3f walk %s\n", sw.killed, sw.scans,
 	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+	       sw.kernel_walk ? "kernel" : "proc");
 	if (rc == -1)
 		warnx("%s", e.msg);
 	return rc == -1;
