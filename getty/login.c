@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "login.h"
-#include "sak.h"
+#include "lineedit.h"
 
 struct conv_ctx {
 	int tty;
@@ -55,93 +55,51 @@ enum line { LINE_OK, LINE_ABORTED, LINE_SAK };
 /* The terminal's modes when the login began: its editing characters. */
 static struct termios modes;
 
-static void
-erase(int tty, bool echo, char *buf, size_t *len, size_t to)
-{
-	while (*len > to) {
-		/* a whole UTF-8 character, one column */
-		while (--*len > to && (buf[*len] & 0xc0) == 0x80)
-			;
-		if (echo)
-			say(tty, "\b \b");
-	}
-}
-
 /*
- * One line from the terminal, echoed or not, edited with erase (DEL or
- * Backspace), kill (Ctrl-U) and word erase (Ctrl-W); the line ending is
- * dropped.  The terminal is read byte by byte (not canonical mode), so
- * that the secure attention key is seen before the line is complete:
- * LINE_SAK when sak is set and Ctrl-X Ctrl-R was typed.  LINE_ABORTED at
- * end of input (Ctrl-D on an empty line), on a hang-up, after
- * LOGIN_TIMEOUT seconds, or for a line too long.
+ * One line from the terminal, echoed or not, edited as tp_line_feed()
+ * says; the line ending is dropped.  The terminal is read byte by byte
+ * (not canonical mode), so that the secure attention key is seen before
+ * the line is complete, and what follows the line (type-ahead) stays for
+ * the next one: LINE_SAK when sak is set and Ctrl-X Ctrl-R was typed.
+ * LINE_ABORTED at end of input (Ctrl-D on an empty line), on a hang-up,
+ * after LOGIN_TIMEOUT seconds, or for a line too long.
  */
 static enum line
 read_line(int tty, bool echo, bool sak, char *buf, size_t size)
 {
-	struct tp_sak key = { false };
+	char out[TP_LINE_ECHO_MAX(LOGIN_MAX_INPUT)];
+	struct tp_line l;
 	time_t deadline = time(NULL) + LOGIN_TIMEOUT;
-	enum line rc = LINE_ABORTED;
-	size_t len = 0;
-	bool done = false;
+	enum tp_line_step step = TP_LINE_MORE;
 
-	while (!done) {
+	if (size > LOGIN_MAX_INPUT)
+		size = LOGIN_MAX_INPUT;
+	tp_line_init(&l, buf, size, echo, sak, modes.c_cc);
+	while (step == TP_LINE_MORE) {
 		struct pollfd p = { tty, POLLIN, 0 };
 		time_t left = deadline - time(NULL);
-		char chunk[1];	/* a byte at a time: what follows the line
-				   (type-ahead) stays for the next one */
+		size_t outlen;
+		unsigned char c;
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)left * 1000) != 1 ||
 		    !(p.revents & POLLIN))
 			break;
-		n = read(tty, chunk, sizeof(chunk));
+		n = read(tty, &c, 1);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		for (ssize_t i = 0; i < n && !done; i++) {
-			unsigned char c = (unsigned char)chunk[i];
-
-			if (sak && tp_sak_find(&key, chunk + i, 1) == 0) {
-				rc = LINE_SAK;
-				done = true;
-			} else if (c == '\r' || c == '\n') {
-				rc = LINE_OK;
-				done = true;
-			} else if (c == modes.c_cc[VEOF] && len == 0) {
-				done = true;
-			} else if (c == 0177 || c == '\b' ||
-				   c == modes.c_cc[VERASE]) {
-				if (len)
-					erase(tty, echo, buf, &len, len - 1);
-			} else if (c == modes.c_cc[VKILL]) {
-				erase(tty, echo, buf, &len, 0);
-			} else if (c == modes.c_cc[VWERASE]) {
-				size_t to = len;
-
-				while (to && buf[to - 1] == ' ')
-					to--;
-				while (to && buf[to - 1] != ' ')
-					to--;
-				erase(tty, echo, buf, &len, to);
-			} else if (c < 040) {
-				;	/* other control characters: not a name */
-			} else if (len == size - 1) {
-				done = true;	/* too long */
-			} else {
-				buf[len++] = (char)c;
-				if (echo)
-					(void)!write(tty, &c, 1);
-			}
-		}
-		explicit_bzero(chunk, sizeof(chunk));	/* may be a password */
+		step = tp_line_feed(&l, c, out, &outlen);
+		explicit_bzero(&c, sizeof(c));	/* may be a password */
+		if (outlen)
+			(void)!write(tty, out, outlen);
 	}
-	buf[len] = '\0';
-	if (rc != LINE_OK)
+	if (step == TP_LINE_MORE)	/* ended by the terminal */
 		explicit_bzero(buf, size);
 	say(tty, "\n");
-	return rc;
+	return step == TP_LINE_DONE ? LINE_OK :
+	       step == TP_LINE_SAK ? LINE_SAK : LINE_ABORTED;
 }
 
 static int
