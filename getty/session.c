@@ -65,6 +65,10 @@ child(const struct login *l, const struct session_opts *o, int slave,
 	      dup2(o->control, SESSION_CONTROL_FD) == -1) ||
 	     fcntl(SESSION_CONTROL_FD, F_SETFD, 0) == -1))
 		_exit(126);
+	/* nothing else of tgetty's, or of a PAM module's, passes the exec
+	   (exec_fd too: execveat runs a close-on-exec descriptor) */
+	close_range(o->control != -1 ? SESSION_CONTROL_FD + 1 : 3, ~0U,
+		    CLOSE_RANGE_CLOEXEC);
 	if (o->nofile)		/* not what tgetty raised it to */
 		setrlimit(RLIMIT_NOFILE, o->nofile);
 	if (!in_cgroup && cgroup_enter(o->cgroup) == -1) {	/* as root */

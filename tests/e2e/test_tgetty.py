@@ -428,3 +428,23 @@ def test_type_ahead_of_the_password_prompt_is_kept(getty, shell_user):
     assert PASSWORD not in child.before      # never echoed
     child.sendline("exit")
     assert p.wait(timeout=10) == 0
+
+
+def test_the_session_inherits_no_descriptor_but_its_pty(getty, shell_user):
+    """With the secure attention key on (tgetty then holds the sweep's
+    BPF descriptors) the user's shell has only its pty open: nothing of
+    tgetty's or of a PAM module's is passed on."""
+    p, child, _, _ = getty("default:\n\tlogindelay = 0\n"
+                           "\tsak_enabled = true\n")
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
+    child.sendline("tty; ls -l /proc/$$/fd | sed -n 's/.*-> //p'; "
+                   "echo FDS-$((6*7))")
+    child.expect(r"(/dev/pts/\d+)\r\n")
+    pty = child.match.group(1)
+    child.expect_exact("FDS-42")
+    targets = [t.strip() for t in child.before.splitlines() if t.strip()]
+    # the shell's own /dev/tty (dash's job control) is the pty too
+    assert pty in targets and set(targets) <= {pty, "/dev/tty"}, targets
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
