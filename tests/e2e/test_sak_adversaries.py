@@ -375,31 +375,69 @@ def sweeptool(walk, *args):
     return r
 
 
-@pytest.mark.parametrize("walk", WALKS)
-def test_sweep_finds_a_thread_with_a_table_of_its_own(procs, walk):
-    """A process whose only descriptor for the terminal is in a thread
-    that unshared its descriptor table, with no controlling terminal and
-    in no session of the terminal's: found and killed by either walk."""
-    master, slave = os.openpty()
-    path = os.ttyname(slave)
-    try:
-        p = procs.popen([helper("adversary"), "thread"], stdin=slave,
+@pytest.fixture
+def on_a_pty(procs):
+    """Start an adversary on a new pty, in a session of its own without a
+    controlling terminal; (its process, the pty's path) once it is READY."""
+    masters = []
+
+    def start(mode):
+        master, slave = os.openpty()
+        masters.append(master)
+        p = procs.popen([helper("adversary"), mode], stdin=slave,
                         stdout=slave, stderr=slave, start_new_session=True)
+        path = os.ttyname(slave)
         os.close(slave)
         out = b""
         while b"READY" not in out:
             out += os.read(master, 256)
-        with open(f"/proc/{p.pid}/stat") as f:    # no controlling tty
-            assert f.read().rsplit(")", 1)[1].split()[4] == "0"
-        assert not any(os.stat(f"/proc/{p.pid}/fd/{fd}").st_rdev ==
-                       os.stat(path).st_rdev
-                       for fd in os.listdir(f"/proc/{p.pid}/fd"))
-        r = sweeptool(walk, path)
-        assert r.returncode == 0 and r.stdout.startswith("killed 1 "), \
-            (r.stdout, r.stderr)
+        return p, path
+    yield start
+    for m in masters:
+        os.close(m)
+
+
+@pytest.mark.parametrize("walk", WALKS)
+def test_sweep_finds_a_thread_with_a_table_of_its_own(on_a_pty, walk):
+    """A process whose only descriptor for the terminal is in a thread
+    that unshared its descriptor table, with no controlling terminal and
+    in no session of the terminal's: found and killed by either walk."""
+    p, path = on_a_pty("thread")
+    with open(f"/proc/{p.pid}/stat") as f:    # no controlling tty
+        assert f.read().rsplit(")", 1)[1].split()[4] == "0"
+    assert not any(os.stat(f"/proc/{p.pid}/fd/{fd}").st_rdev ==
+                   os.stat(path).st_rdev
+                   for fd in os.listdir(f"/proc/{p.pid}/fd"))
+    r = sweeptool(walk, path)
+    assert r.returncode == 0 and r.stdout.startswith("killed 1 "), \
+        (r.stdout, r.stderr)
+    assert p.wait(timeout=5) == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("walk", WALKS)
+def test_sweep_and_a_controlling_terminal_outside_the_sessions(on_a_pty,
+                                                               walk):
+    """A session leader whose controlling terminal is the pty, with no
+    descriptor for it, in a session the sweep was not told of (a synonym
+    port's, say): the kernel walk finds it by the terminal itself; /proc
+    shows a controlling terminal only by session, and it survives there
+    (tgetty.8)."""
+    p, path = on_a_pty("ctty")
+    deadline = time.monotonic() + 5
+    while os.listdir(f"/proc/{p.pid}/fd"):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    with open(f"/proc/{p.pid}/stat") as f:
+        tty_nr = int(f.read().rsplit(")", 1)[1].split()[4])
+    assert tty_nr == os.stat(path).st_rdev
+    r = sweeptool(walk, path)
+    assert r.returncode == 0, r.stderr
+    if walk == "kernel":
+        assert r.stdout.startswith("killed 1 "), r.stdout
         assert p.wait(timeout=5) == -signal.SIGKILL
-    finally:
-        os.close(master)
+    else:
+        assert r.stdout.startswith("killed 0 "), r.stdout
+        assert p.poll() is None
 
 
 def owned(uid):

@@ -14,6 +14,8 @@
  *   adversary fakelogin  fakes a login prompt, then leaves the terminal
  *                        with invisible text, the line-drawing character
  *                        set and a scroll region
+ *   adversary ctty       has the terminal as controlling terminal of a
+ *                        session of its own, and no descriptor for it
  *   adversary thread     holds the terminal only in a thread with a
  *                        descriptor table of its own (unshare): the
  *                        process's own table has none
@@ -173,6 +175,17 @@ main(int argc, char **argv)
 		fflush(stdout);
 		hold();
 	}
+	if (strcmp(mode, "ctty") == 0) {
+		if (setsid() == -1 && getsid(0) != getpid())
+			err(1, "setsid");
+		/* a session leader without one: this open makes it ours */
+		if ((fd = open(tty, O_RDWR)) == -1)
+			err(1, "%s", tty);
+		ready(fd);
+		for (int i = 0; i <= fd; i++)
+			close(i);
+		hold();
+	}
 	if (strcmp(mode, "thread") == 0) {
 		pthread_t t;
 
@@ -187,5 +200,5 @@ main(int argc, char **argv)
 		hold();
 	}
 	errx(2, "usage: adversary ignore|stopped|setsid|forkbomb N|hold N|"
-	     "reopen|send SOCK|fakelogin|thread");
+	     "reopen|send SOCK|fakelogin|ctty|thread");
 }
