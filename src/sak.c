@@ -15,7 +15,11 @@
  *  - the session cannot fork its way out while the sweep runs: its
  *    shells' cgroups are frozen, or its processes stopped;
  *  - descriptors are looked at with AT_STATX_DONT_SYNC, so a hung network
- *    or FUSE file system a holder has open cannot stall the sweep.
+ *    or FUSE file system a holder has open cannot stall the sweep;
+ *  - where tp_sweep_prepare() loaded the kernel walk (sweep_bpf.c), the
+ *    holders come from it instead of /proc, under the same rules: device
+ *    numbers, sessions, every descriptor table, confirmed with the pidfd
+ *    held (kernel_pass).
  * Descriptors no scan can see (in flight over a Unix socket, /dev/tty
  * opened before a setsid) are the caller's: hang the terminal up after.
  */
