@@ -211,6 +211,9 @@ install: all
 	for u in tgetty@.service serial-tgetty@.service; do \
 		sed 's|@SBINDIR@|$(SBINDIR)|g' conf/$$u.in > $(DESTDIR)$(UNITDIR)/$$u; \
 	done
+	@# the trusted shell's group (doc/ISOLATION.md): no members, no password
+	@if [ -z "$(DESTDIR)" ] && ! getent group tpath >/dev/null; then \
+		echo "groupadd --system tpath"; groupadd --system tpath; fi
 	install -d $(DESTDIR)$(SYSCONFDIR)/pam.d
 	@# configuration: installed once, never over an administrator's copy
 	@for f in conf/tsh_profile conf/login.cfg conf/user conf/pam.d/tgetty; do \

@@ -174,6 +174,22 @@ open_tsh(struct tp_prog *prog, struct tp_err *err)
 	return 0;
 }
 
+enum next { NEXT_SHELL, NEXT_TSH, NEXT_LOGOUT, NEXT_LOGIN };
+
+/* The trusted shell cannot be what it must (verified, protected): the
+ * session ends, and says so. */
+static enum next
+no_tsh(const struct login *l, const char *what, const char *why)
+{
+	syslog(LOG_AUTHPRIV | LOG_ERR, "%s: the trusted shell cannot be %s: "
+	       "%s", g.path, what, why);
+	tp_audit(TP_AUDIT_TRUSTED_APP, false, "tsh", "acct", l->user, "tty",
+		 g.path, "exe", g.pc.tsh, NULL);
+	dprintf(g.tty, "tgetty: the trusted shell cannot be %s; the session "
+		"ends\r\n", what);
+	return NEXT_LOGOUT;
+}
+
 /* Did the trusted shell ask for the user's shell ("shell" in tsh)? */
 static bool
 asked_for_shell(int control)
@@ -183,8 +199,6 @@ asked_for_shell(int control)
 
 	return n == 6 && memcmp(buf, "shell\n", 6) == 0;
 }
-
-enum next { NEXT_SHELL, NEXT_TSH, NEXT_LOGOUT, NEXT_LOGIN };
 
 /*
  * Pass on the new shell's first output (its prompt) as soon as there is
@@ -219,8 +233,9 @@ run_shell(struct login *l, const struct user_pol *up, const char *session,
 	struct tp_sak key = { false };
 	struct relay_hooks hooks = { watch, &key };
 	bool sak = g.pc.sak_enabled && up->tpath != TP_TPATH_NOSAK;
-	struct session_opts o = { "", NULL, NULL, -1, trusted, -1,
-				  &g.nofile };
+	struct session_opts o = { .cgroup = "", .exec_fd = -1,
+				  .private = trusted, .control = -1,
+				  .nofile = &g.nofile };
 	struct tp_prog prog = { .fd = -1, .interp_fd = -1 };
 	enum next next = NEXT_LOGOUT;
 	enum relay_end end;
@@ -236,16 +251,11 @@ run_shell(struct login *l, const struct user_pol *up, const char *session,
 	}
 	o.cgroup = cgroup;
 
-	if (trusted && open_tsh(&prog, &err) == -1) {
-		/* fail closed: no trusted path it cannot back */
-		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: the trusted shell does not "
-		       "verify: %s", g.path, err.msg);
-		tp_audit(TP_AUDIT_TRUSTED_APP, false, "tsh", "acct", l->user,
-			 "tty", g.path, "exe", g.pc.tsh, NULL);
-		say(g.tty, "tgetty: the trusted shell cannot be verified; "
-		    "the session ends\r\n");
-		return NEXT_LOGOUT;
-	}
+	/* fail closed: no trusted path it cannot back */
+	if (trusted && tp_trusted_group(l->uid, l->gid, &o.gid, &err) == -1)
+		return no_tsh(l, "protected", err.msg);
+	if (trusted && open_tsh(&prog, &err) == -1)
+		return no_tsh(l, "verified", err.msg);
 	if (trusted && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 				  ctl) == -1) {
 		tp_prog_close(&prog);

@@ -6,7 +6,10 @@
  * see a pty nobody holds) and handed to the user; privileges are dropped
  * in the only safe order (groups, gid, uid) and each step is checked,
  * including that root cannot be regained, before anything of the user's
- * runs.
+ * runs.  Defends the trusted shell against the user's other processes:
+ * its real, effective and saved group is one they cannot have (see
+ * tp_trusted_group), which the kernel's ptrace access check does not
+ * match, for tsh and for every program it runs; and it dumps no core.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/sched.h>
@@ -25,14 +29,24 @@
 #include "cgroup.h"
 #include "session.h"
 
-/* In the child: become the user, or die. */
+/*
+ * In the child: become the user, with group gid as the real, effective
+ * and saved group (the user's own, or the trusted shell's), or die.
+ */
 static void
-drop_privileges(const struct login *l)
+drop_privileges(const struct login *l, gid_t gid)
 {
-	if (initgroups(l->user, l->gid) == -1 || setgid(l->gid) == -1 ||
-	    setuid(l->uid) == -1 || getuid() != l->uid ||
-	    geteuid() != l->uid || getgid() != l->gid ||
-	    getegid() != l->gid || (l->uid != 0 && setuid(0) != -1)) {
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (initgroups(l->user, l->gid) == -1 ||
+	    setresgid(gid, gid, gid) == -1 ||
+	    setresuid(l->uid, l->uid, l->uid) == -1 ||
+	    getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1 ||
+	    ru != l->uid || eu != l->uid || su != l->uid ||
+	    rg != gid || eg != gid || sg != gid ||
+	    (l->uid != 0 && (setuid(0) != -1 ||
+			     (gid != l->gid && setgid(l->gid) != -1)))) {
 		dprintf(STDERR_FILENO, "tgetty: cannot become %s\n", l->user);
 		_exit(126);
 	}
@@ -76,7 +90,11 @@ child(const struct login *l, const struct session_opts *o, int slave,
 			"cgroup\n");
 		_exit(126);
 	}
-	drop_privileges(l);
+	/* the trusted shell's memory is nobody's to read, in a core file
+	   either: no program it runs can raise the limit again */
+	if (o->private && setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }) == -1)
+		_exit(126);
+	drop_privileges(l, o->private ? o->gid : l->gid);
 	if (chdir(l->home) == -1) {
 		dprintf(STDERR_FILENO, "No directory, logging in with "
 			"HOME=/\n");

@@ -24,7 +24,9 @@ struct session_opts {
 	char *const *env;	/* NULL-terminated "NAME=value" */
 	char *const *argv;	/* NULL: the user's login shell */
 	int exec_fd;		/* argv[0], opened and verified, or -1 */
-	bool private;		/* slave root's, 0600: the trusted path */
+	bool private;		/* the trusted path: the slave root's, 0600;
+				   gid the shell's group; no core dumps */
+	gid_t gid;		/* with private: tp_trusted_group's */
 	int control;		/* passed on as SESSION_CONTROL_FD, or -1 */
 	const struct rlimit *nofile;	/* the shell's RLIMIT_NOFILE, or NULL */
 };

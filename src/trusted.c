@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <gshadow.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -136,4 +138,47 @@ tp_trusted_caller(const char *rundir, bool *on, struct tp_err *err)
 	if (tty == 0)
 		return 0;		/* no terminal: not the trusted path */
 	return tp_trusted_check(rundir, getsid(0), tty, on, err);
+}
+
+/* Can a password let a non-member take the group (newgrp, sg)? */
+static bool
+locked(const char *pw)
+{
+	return pw == NULL || pw[0] == '\0' || pw[0] == '!' || pw[0] == '*';
+}
+
+int
+tp_trusted_group(uid_t uid, gid_t gid, gid_t *group, struct tp_err *err)
+{
+	struct group gr, *res = NULL;
+	struct sgrp sg, *sres = NULL;
+	char buf[16384], sbuf[16384];
+	int e;
+
+	*group = gid;
+	if (uid == 0)
+		return 0;
+	if ((e = getgrnam_r(TP_TRUSTED_GROUP, &gr, buf, sizeof(buf),
+			    &res)) != 0 || res == NULL)
+		return tp_err_set(err, "no group %s%s%s", TP_TRUSTED_GROUP,
+				  e ? ": " : "", e ? strerror(e) : "");
+	if (getsgnam_r(TP_TRUSTED_GROUP, &sg, sbuf, sizeof(sbuf), &sres) != 0)
+		sres = NULL;		/* no gshadow entry */
+	if ((gr.gr_mem && gr.gr_mem[0]) ||
+	    (sres && ((sg.sg_mem && sg.sg_mem[0]) ||
+		      (sg.sg_adm && sg.sg_adm[0]))))
+		return tp_err_set(err, "group %s has members or "
+				  "administrators: they could take it with "
+				  "newgrp", TP_TRUSTED_GROUP);
+	if ((strcmp(gr.gr_passwd, "x") != 0 && !locked(gr.gr_passwd)) ||
+	    (sres && !locked(sg.sg_namp ? sg.sg_passwd : NULL)))
+		return tp_err_set(err, "group %s has a password: anyone "
+				  "knowing it could take it with newgrp",
+				  TP_TRUSTED_GROUP);
+	if (gr.gr_gid == 0 || gr.gr_gid == gid)
+		return tp_err_set(err, "group %s is %s", TP_TRUSTED_GROUP,
+				  gr.gr_gid == 0 ? "root's group" :
+				  "the user's own group");
+	*group = gr.gr_gid;
+	return 0;
 }

@@ -20,6 +20,7 @@
 
 #define TP_RUNDIR	"/run/tpath"
 #define TP_TRUSTED_FILE	"trusted"
+#define TP_TRUSTED_GROUP "tpath"	/* the trusted shell's group */
 
 struct tp_trusted {
 	const char *port;	/* the terminal tgetty owns */
@@ -50,6 +51,22 @@ int tp_trusted_check(const char *rundir, pid_t sid, dev_t ctty, bool *on,
  * names) enters into it.  -1 (and *on false) on an error.
  */
 int tp_trusted_caller(const char *rundir, bool *on, struct tp_err *err);
+/*
+ * The group a trusted shell of user uid (primary group gid) runs with as
+ * its real, effective and saved group ID, the user's own groups kept as
+ * supplementary groups.  The kernel lets a process trace another, read
+ * its memory or take its descriptors (ptrace, /proc/PID/mem, pidfd_getfd,
+ * /proc/PID/fd, process_vm_readv) only when the caller's user and group
+ * IDs match all of the target's real, effective and saved ones: a
+ * process of the same user with any other real group matches none of the
+ * trusted shell's tree.  So the group must be one nobody can take as a
+ * real group: the system group TP_TRUSTED_GROUP, with no members (newgrp
+ * and sg would give it) and not the user's own primary group.  Root's
+ * trusted shell keeps root's group (no process but root's can trace
+ * root's).  -1 with the reason when there is no such group.
+ */
+int tp_trusted_group(uid_t uid, gid_t gid, gid_t *group, struct tp_err *err);
+
 /* The calling process's controlling terminal (0: none), or -1. */
 int tp_ctty(dev_t *dev);
 

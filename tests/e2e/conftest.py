@@ -3,6 +3,7 @@
 Every process a test starts goes through `procs`, which remembers its PID and
 kills it by that PID at teardown.  Nothing is ever killed by name.
 """
+import grp
 import os
 import shutil
 import signal
@@ -74,6 +75,23 @@ def testuser():
     pw = pwd.getpwnam(name)
     yield pw
     subprocess.run(["userdel", name], check=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tpath_group():
+    """The trusted shell's group, as the installation makes it: without
+    it tgetty starts no trusted shell."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    try:
+        yield grp.getgrnam("tpath")
+        return
+    except KeyError:
+        pass
+    subprocess.run(["groupadd", "--system", "tpath"], check=True)
+    yield grp.getgrnam("tpath")
+    subprocess.run(["groupdel", "tpath"], check=True)
 
 
 @pytest.fixture

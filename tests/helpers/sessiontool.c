@@ -26,7 +26,8 @@ main(int argc, char **argv)
 	struct login l;
 	struct tp_err e;
 	char *env[] = { "PATH=/usr/bin:/bin", "TERM=vt100", NULL };
-	struct session_opts o = { "", env, NULL, -1, false, -1, NULL };
+	struct session_opts o = { .cgroup = "", .env = env, .exec_fd = -1,
+				  .control = -1 };
 	struct termios saved;
 	bool raw;
 	int st;
