@@ -195,6 +195,7 @@ deps:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR)
+	install -d -m 0755 $(DESTDIR)$(STATEDIR)
 	install -m 0755 $(filter-out %/tsh,$(PROGS)) $(DESTDIR)$(SBINDIR)/
 	$(if $(filter %/tsh,$(PROGS)),install -m 0755 $(B)/tsh $(DESTDIR)$(BINDIR)/)
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/

@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,6 +34,7 @@
 #include "logintimes.h"
 #include "portlog.h"
 #include "relay.h"
+#include "safeopen.h"
 #include "sak.h"
 #include "secure.h"
 #include "session.h"
@@ -113,6 +116,7 @@ session_env(const struct login *l, const char *term, bool control)
 static struct {
 	const char *path, *confdir, *term, *rundir;
 	int tty;
+	int ends;		/* in a session: SIGTERM, SIGHUP (signalfd) */
 	int self;		/* our own program, to start afresh */
 	char **argv;
 	struct port_cfg pc;
@@ -124,8 +128,29 @@ static struct {
 static void __attribute__((noreturn))
 restart(void)
 {
+	sigset_t none;
+
+	sigemptyset(&none);		/* as when init started us */
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	syscall(SYS_execveat, g.self, "", g.argv, environ, AT_EMPTY_PATH);
 	die("%s: cannot start again: %m", g.path);
+}
+
+/*
+ * The relay's quit hook: SIGTERM (what systemctl stop sends), or SIGHUP
+ * sent to tgetty, ends the session as at logout.  The terminal's own
+ * hang-up (SI_KERNEL) does not: the relay sees it as the end of input,
+ * and the secure attention key's revoke sends one too.
+ */
+static bool
+told_to_end(int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si))
+		if (si.ssi_signo == SIGTERM || si.ssi_code != SI_KERNEL)
+			return true;
+	return false;
 }
 
 /* The relay's input hook: stop at the secure attention key. */
@@ -231,8 +256,9 @@ run_shell(struct login *l, const struct user_pol *up, const char *session,
 	char *tsh[] = { (char *)g.pc.tsh, "-C", (char *)g.confdir, NULL };
 	int ctl[2] = { -1, -1 }, pidfd, killed;
 	struct tp_sak key = { false };
-	struct relay_hooks hooks = { watch, &key };
 	bool sak = g.pc.sak_enabled && up->tpath != TP_TPATH_NOSAK;
+	struct relay_hooks hooks = { sak ? watch : NULL, &key, g.ends,
+				     told_to_end };
 	struct session_opts o = { .cgroup = "", .exec_fd = -1,
 				  .private = trusted, .control = -1,
 				  .nofile = &g.nofile };
@@ -282,7 +308,7 @@ run_shell(struct login *l, const struct user_pol *up, const char *session,
 	tp_prog_close(&prog);
 	free_env(env);			/* the session has its copy */
 	if (trusted) {
-		struct tp_trusted rec = { g.path, l->user, s.pid, s.tty,
+		struct tp_trusted rec = { g.path, l->user, l->uid, s.pid, s.tty,
 					  s.rdev };
 
 		close(ctl[1]);
@@ -300,7 +326,7 @@ run_shell(struct login *l, const struct user_pol *up, const char *session,
 	}
 	/* the shell ends the session, whatever else holds the pty */
 	pidfd = (int)syscall(SYS_pidfd_open, s.pid, 0);
-	end = tp_relay(g.tty, s.master, pidfd, sak ? &hooks : NULL);
+	end = tp_relay(g.tty, s.master, pidfd, &hooks);
 	if (end == RELAY_STOPPED) {
 		*sec = (struct secure){ g.path, &g.tty, g.term, &g.pc, s.master,
 					s.rdev, session, s.pid, l->user,
@@ -350,6 +376,16 @@ run_session(struct login *l, const struct user_pol *up)
 	enum next next;
 	unsigned n = 0;
 
+	sigset_t ends;
+
+	/* from now on SIGTERM and SIGHUP end the session whole (the relay
+	   watches for them), never tgetty alone */
+	sigemptyset(&ends);
+	sigaddset(&ends, SIGTERM);
+	sigaddset(&ends, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &ends, NULL) == -1 ||
+	    (g.ends = signalfd(-1, &ends, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		die("%s: signalfd: %m", g.path);
 	if (login_open_session(l, &err) == -1)
 		die("%s: %s", g.path, err.msg);
 	if (cgroup_create(getpid(), cgroup, sizeof(cgroup)) == -1)
@@ -371,6 +407,36 @@ run_session(struct login *l, const struct user_pol *up)
 	if (next == NEXT_LOGIN && g.tty != -1)
 		restart();
 	exit(0);
+}
+
+/*
+ * Why an authenticated user may not log in on this port now, or NULL:
+ * the port is locked, the time is outside logintimes, the user's policy
+ * cannot be read (fail closed: no login whose policy is unknown), or its
+ * ttys denies this terminal.  *up (in *udoc) is the policy when NULL is
+ * returned.
+ */
+static const char *
+refusal(bool locked, bool in_time, struct user_pol *up, struct stz_doc **udoc,
+	const char *user)
+{
+	struct tp_err err;
+	struct stat sb;
+
+	if (locked)
+		return "port-locked";
+	if (!in_time)
+		return "logintimes";
+	if (user_pol_load(g.confdir, user, up, udoc, &err) == -1) {
+		syslog(LOG_AUTHPRIV | LOG_ERR, "%s; %s may not log in until "
+		       "it is fixed", err.msg, user);
+		return "user-policy";
+	}
+	if (fstat(g.tty, &sb) == -1 || !user_pol_tty_allowed(up, sb.st_rdev)) {
+		stz_free(*udoc);
+		return "ttys";
+	}
+	return NULL;
 }
 
 /* Descriptors 0-2 open, so that no terminal or socket lands on them. */
@@ -431,6 +497,9 @@ main(int argc, char **argv)
 	if ((g.self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1)
 		die("/proc/self/exe: %m");
 
+	/* a fresh install: without it every port would count as locked */
+	if (tp_make_state_dir(statedir, &err) == -1)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
 	if ((g.tty = tp_tty_open(path, &err)) == -1)
 		die("%s", err.msg);
 	if (tp_tty_sane(g.tty, &err) == -1)
@@ -447,8 +516,10 @@ main(int argc, char **argv)
 		 g.pc.term : tp_tty_is_vt(g.tty) ? "linux" : "vt100";
 	if (tp_tty_reset(g.tty, g.term, &err) == -1)
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: %s", path, err.msg);
-	/* a trusted shell recorded here before is gone with its tgetty */
-	if (tp_trusted_clear(g.rundir, path, &err) == -1)
+	/* a trusted shell recorded here before is gone with its tgetty, and
+	   so are those of every tgetty that is gone */
+	if (tp_trusted_clear(g.rundir, path, &err) == -1 ||
+	    tp_trusted_prune(g.rundir, &err) == -1)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
 	utmp_waiting(path, getpid());
 
@@ -480,12 +551,13 @@ main(int argc, char **argv)
 				die("%s", err.msg);
 			restart();
 		}
-		if (r == LOGIN_OK && !locked && in_time) {
+		if (r == LOGIN_OK) {
 			struct user_pol up;
 			struct stz_doc *udoc;
+			const char *why = refusal(locked, in_time, &up, &udoc,
+						  l.user);
 
-			if (user_pol_load(g.confdir, l.user, &up, &udoc,
-					  &err) == 0) {
+			if (why == NULL) {
 				portlog_success(statedir, path, &err);
 				tp_audit(TP_AUDIT_USER_LOGIN, true, "login",
 					 "acct", l.user, "tty", path, NULL);
@@ -493,17 +565,20 @@ main(int argc, char **argv)
 				       "in", path, l.user);
 				run_session(&l, &up);
 			}
-			/* fail closed: no login whose policy is unknown */
-			syslog(LOG_AUTHPRIV | LOG_ERR, "%s; %s may not log in "
-			       "until it is fixed", err.msg, l.user);
+			/* an authenticated name is no password: say why */
+			syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: login of %s "
+			       "refused: %s", path, l.user, why);
+			tp_audit(TP_AUDIT_USER_LOGIN, false, "login", "acct",
+				 l.user, "tty", path, "reason", why, NULL);
+			login_end(&l, PAM_PERM_DENIED);
+		} else {
+			tp_audit(TP_AUDIT_USER_LOGIN, false, "login", "tty",
+				 path, NULL);
 		}
 		/* the same words and time, whatever was wrong: a locked port,
-		   a time outside logintimes, a password, an unknown name, a
-		   user file that cannot be read */
-		if (r == LOGIN_OK)
-			login_end(&l, PAM_PERM_DENIED);
+		   a time outside logintimes, a terminal ttys denies, a
+		   password, an unknown name, a user file that cannot be read */
 		say(g.tty, "Login incorrect\n");
-		tp_audit(TP_AUDIT_USER_LOGIN, false, "login", "tty", path, NULL);
 		if (portlog_fail(statedir, path, &g.pc, now, &just, &err) == -1)
 			syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
 		else if (just) {

@@ -23,6 +23,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "proc.h"
 #include "trusted.h"
 #include "userpol.h"
 
@@ -134,7 +135,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct tp_err err;
 	const char *user = NULL;
 	struct opts o;
-	dev_t tty = 0;
+	struct tp_proc self;
 	int rc = parse(pamh, argc, argv, &o);
 
 	if (rc != PAM_SUCCESS)
@@ -150,12 +151,12 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		pam_syslog(pamh, LOG_ERR, "%s: refusing", err.msg);
 		goto out;
 	}
-	if (tp_ctty(&tty) == -1) {
+	if (tp_proc_read(0, &self) == -1) {
 		pam_syslog(pamh, LOG_ERR, "no controlling terminal to check: "
 			   "refusing");
 		goto out;
 	}
-	if (!user_pol_tty_allowed(&up, tty)) {
+	if (!user_pol_tty_allowed(&up, tp_proc_tty(&self))) {
 		if (!(flags & PAM_SILENT))
 			pam_error(pamh, "This account may not be used from "
 				  "this terminal.");

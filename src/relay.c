@@ -130,13 +130,14 @@ tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 	copy_winsize(tty, master);
 
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ tty, (short)((waiting(&in) < BUF ? POLLIN : 0) |
 				       (waiting(&out) ? POLLOUT : 0)), 0 },
 			{ master, (short)((!master_done && waiting(&out) < BUF ?
 					   POLLIN : 0) |
 					  (waiting(&in) ? POLLOUT : 0)), 0 },
 			{ main_exited ? -1 : pidfd, POLLIN, 0 },
+			{ hooks && hooks->quitting ? hooks->quit : -1, POLLIN, 0 },
 		};
 		ssize_t n;
 
@@ -147,10 +148,13 @@ tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 		/* once the shell is gone, look at the pty without waiting,
 		   but only while there is room to read it: a stopped
 		   terminal is waited for, not spun on */
-		if (ppoll(p, pidfd == -1 ? 2 : 3,
-			  main_exited && (p[1].events & POLLIN) ? &zero : NULL,
-			  &during) == -1 && errno != EINTR)
+		if (ppoll(p, 4, main_exited && (p[1].events & POLLIN) ?
+			  &zero : NULL, &during) == -1 && errno != EINTR)
 			break;
+		if ((p[3].revents & POLLIN) && hooks->quitting(hooks->quit)) {
+			end = RELAY_QUIT;
+			break;
+		}
 		if (p[2].revents & POLLIN)
 			main_exited = true;	/* pass on what is there, then end */
 		if (winched) {

@@ -5,22 +5,28 @@
 #ifndef TPATH_RELAY_H
 #define TPATH_RELAY_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct relay_hooks {
 	/*
 	 * Each chunk read from the terminal, before it is passed on (the
 	 * secure attention key watches here).  Returns how many bytes of it
-	 * to pass on, or -1 to stop the relay (RELAY_STOPPED).
+	 * to pass on, or -1 to stop the relay (RELAY_STOPPED).  May be NULL.
 	 */
 	ssize_t (*input)(void *arg, const char *buf, size_t len);
 	void *arg;
+	/* A descriptor watched too (-1: none): when it is readable,
+	   quitting(quit) says whether the relay ends (RELAY_QUIT). */
+	int quit;
+	bool (*quitting)(int quit);
 };
 
 enum relay_end {
 	RELAY_SESSION_ENDED,	/* every holder of the pty closed it */
 	RELAY_HANGUP,		/* the terminal hung up */
 	RELAY_STOPPED,		/* the input hook said so */
+	RELAY_QUIT,		/* the quit hook said so */
 	RELAY_ERROR,
 };
 

@@ -190,3 +190,24 @@ fail:
 	errno = saved;
 	return -1;
 }
+
+int
+tp_make_state_dir(const char *path, struct tp_err *err)
+{
+	int fd;
+
+	if (mkdir(path, 0700) == -1)
+		return errno == EEXIST ? 0 :
+		       tp_err_set(err, "%s: %s", path, strerror(errno));
+	/* made now, by us: the descriptor's checks are ours to make */
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		       O_CLOEXEC)) == -1 ||
+	    fchown(fd, 0, 0) == -1 || fchmod(fd, 0755) == -1) {
+		tp_err_set(err, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}

@@ -37,6 +37,13 @@ int tp_open_parent(const char *path, bool safe, char **basep,
  */
 int tp_open_safe(const char *path, int *dirfd_out, struct tp_err *err);
 
+/*
+ * Make the state directory path (its parent must exist) when it is
+ * missing: root's, mode 0755, whatever the umask.  One that exists is
+ * left as it is, for the safe open to judge.
+ */
+int tp_make_state_dir(const char *path, struct tp_err *err);
+
 /* Check an open regular file: owned by root, not group/other writable. */
 int tp_check_fd(int fd, const char *path, struct tp_err *err);
 

@@ -4,9 +4,12 @@
  * The record is what pam_tpath believes, so it is written only through
  * the stanza core (atomic, under its lock, in a root-owned directory that
  * nobody else may write) and believed only when the file is safe and a
- * stanza names both the caller's session ID and its controlling terminal
- * by device number: nothing the caller chooses (environment, PAM_TTY, a
- * path) enters into it.
+ * stanza names the caller's session ID, its controlling terminal by
+ * device number and its real user, and the trusted shell and the tgetty
+ * it names are alive as the very processes recorded (PID, start time,
+ * boot): nothing the caller chooses (environment, PAM_TTY, a path)
+ * enters into it, and a record left by a killed tgetty is worth nothing
+ * to a process that gets the same session ID and pty number later.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +22,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "proc.h"
+#include "safeopen.h"
 #include "stanza.h"
 #include "trusted.h"
 
@@ -33,45 +38,80 @@ int
 tp_trusted_set(const char *rundir, const struct tp_trusted *t,
 	       struct tp_err *err)
 {
+	struct tp_proc shell, self;
+	char boot[TP_BOOT_ID_LEN + 1];
 	struct stz_doc *doc;
 	struct stz_stanza *st;
 	int rc = -1;
 
-	if (mkdir(rundir, 0755) == -1 && errno != EEXIST)
-		return tp_err_set(err, "%s: %s", rundir, strerror(errno));
+	if (tp_proc_read(t->sid, &shell) == -1 || tp_proc_read(0, &self) == -1 ||
+	    tp_boot_id(boot) == -1)
+		return tp_err_set(err, "%s: the processes to record: %s",
+				  t->port, strerror(errno));
+	if (tp_make_state_dir(rundir, err) == -1)
+		return -1;
 	if ((doc = open_record(rundir, STZ_LOCK, err)) == NULL)
 		return -1;
 	if ((st = stz_find(doc, t->port)) != NULL)
 		stz_delete_stanza(doc, st);
 	if ((st = stz_add_stanza(doc, t->port, err)) != NULL &&
 	    stz_set1(doc, st, "user", t->user, err) == 0 &&
+	    stz_set_uint(doc, st, "uid", t->uid, err) == 0 &&
 	    stz_set_uint(doc, st, "sid", (unsigned long long)t->sid, err) == 0 &&
+	    stz_set_uint(doc, st, "start", shell.start, err) == 0 &&
 	    stz_set1(doc, st, "tty", t->tty, err) == 0 &&
 	    stz_set_uint(doc, st, "rdev", (unsigned long long)t->rdev, err) == 0 &&
-	    stz_set_uint(doc, st, "tgetty", (unsigned long long)getpid(), err) == 0)
+	    stz_set_uint(doc, st, "tgetty", (unsigned long long)getpid(),
+			 err) == 0 &&
+	    stz_set_uint(doc, st, "tgetty_start", self.start, err) == 0 &&
+	    stz_set1(doc, st, "boot", boot, err) == 0)
 		rc = stz_commit(doc, err);
 	stz_free(doc);
 	return rc;
 }
 
-int
-tp_trusted_clear(const char *rundir, const char *port, struct tp_err *err)
+/* Remove the stanzas for which gone() is true; commit if there were. */
+static int
+remove_if(const char *rundir, bool (*gone)(const struct stz_doc *,
+					   const struct stz_stanza *,
+					   const void *),
+	  const void *arg, struct tp_err *err)
 {
 	struct stz_doc *doc;
-	struct stz_stanza *st;
+	struct stz_stanza *st, *next;
 	struct stat sb;
+	bool changed = false;
 	int rc = 0;
 
 	if (stat(rundir, &sb) == -1 && errno == ENOENT)
 		return 0;		/* nothing was ever recorded */
 	if ((doc = open_record(rundir, STZ_LOCK, err)) == NULL)
 		return -1;
-	if ((st = stz_find(doc, port)) != NULL) {
-		stz_delete_stanza(doc, st);
-		rc = stz_commit(doc, err);
+	for (st = stz_first(doc); st; st = next) {
+		next = stz_next(st);
+		if (gone(doc, st, arg)) {
+			stz_delete_stanza(doc, st);
+			changed = true;
+		}
 	}
+	if (changed)
+		rc = stz_commit(doc, err);
 	stz_free(doc);
 	return rc;
+}
+
+static bool
+is_port(const struct stz_doc *doc, const struct stz_stanza *st,
+	const void *port)
+{
+	(void)doc;
+	return strcmp(st->name, port) == 0;
+}
+
+int
+tp_trusted_clear(const char *rundir, const char *port, struct tp_err *err)
+{
+	return remove_if(rundir, is_port, port, err);
 }
 
 static bool
@@ -85,59 +125,93 @@ number_is(const struct stz_doc *doc, const struct stz_stanza *st,
 	       v == want;
 }
 
-int
-tp_trusted_check(const char *rundir, pid_t sid, dev_t ctty, bool *on,
-		 struct tp_err *err)
+static bool
+number(const struct stz_doc *doc, const struct stz_stanza *st,
+       const char *name, unsigned long long max, unsigned long long *v)
 {
-	struct stz_doc *doc = open_record(rundir, 0, err);
+	const struct stz_attr *a = stz_attr(st, name);
+
+	return a && stz_get_uint(doc, a, 0, max, v, NULL) == 0;
+}
+
+/* Is the process recorded under name (PID) and name_start alive as it? */
+static bool
+lives(const struct stz_doc *doc, const struct stz_stanza *st,
+      const char *name, const char *start)
+{
+	unsigned long long pid, t;
+
+	return number(doc, st, name, INT_MAX, &pid) &&
+	       number(doc, st, start, ULLONG_MAX, &t) &&
+	       tp_proc_is((pid_t)pid, t);
+}
+
+/* Was the record written in this boot (boot: this one's ID)? */
+static bool
+this_boot(const struct stz_doc *doc, const struct stz_stanza *st,
+	  const char *boot)
+{
+	const struct stz_attr *a = stz_attr(st, "boot");
+	const char *v;
+
+	return a && stz_get_string(doc, a, &v, NULL) == 0 && strcmp(v, boot) == 0;
+}
+
+static bool
+tgetty_gone(const struct stz_doc *doc, const struct stz_stanza *st,
+	    const void *boot)
+{
+	return !this_boot(doc, st, boot) ||
+	       !lives(doc, st, "tgetty", "tgetty_start");
+}
+
+int
+tp_trusted_prune(const char *rundir, struct tp_err *err)
+{
+	char boot[TP_BOOT_ID_LEN + 1];
+
+	if (tp_boot_id(boot) == -1)
+		return tp_err_set(err, "boot_id: %s", strerror(errno));
+	return remove_if(rundir, tgetty_gone, boot, err);
+}
+
+int
+tp_trusted_check(const char *rundir, pid_t sid, dev_t ctty, uid_t uid,
+		 bool *on, struct tp_err *err)
+{
+	char boot[TP_BOOT_ID_LEN + 1];
+	struct stz_doc *doc;
 
 	*on = false;
-	if (doc == NULL)
+	if (tp_boot_id(boot) == -1)
+		return tp_err_set(err, "boot_id: %s", strerror(errno));
+	if ((doc = open_record(rundir, 0, err)) == NULL)
 		return -1;
 	for (const struct stz_stanza *st = stz_first(doc); st && !*on;
 	     st = stz_next(st))
 		*on = sid > 0 && ctty != 0 &&
 		      number_is(doc, st, "sid", (unsigned long long)sid) &&
-		      number_is(doc, st, "rdev", (unsigned long long)ctty);
+		      number_is(doc, st, "rdev", (unsigned long long)ctty) &&
+		      number_is(doc, st, "uid", uid) &&
+		      this_boot(doc, st, boot) &&
+		      lives(doc, st, "sid", "start") &&
+		      lives(doc, st, "tgetty", "tgetty_start");
 	stz_free(doc);
-	return 0;
-}
-
-int
-tp_ctty(dev_t *dev)
-{
-	char buf[1024], *s;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), tty;
-	ssize_t n;
-
-	*dev = 0;
-	if (fd == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* after the name in parentheses, which may hold anything */
-	if ((s = strrchr(buf, ')')) == NULL ||
-	    sscanf(s + 1, " %*c %*d %*d %*d %d", &tty) != 1)
-		return -1;
-	*dev = makedev(major((dev_t)(unsigned)tty),
-		       minor((dev_t)(unsigned)tty));
 	return 0;
 }
 
 int
 tp_trusted_caller(const char *rundir, bool *on, struct tp_err *err)
 {
-	dev_t tty;
+	struct tp_proc self;
 
 	*on = false;
-	if (tp_ctty(&tty) == -1)
+	if (tp_proc_read(0, &self) == -1)
 		return tp_err_set(err, "/proc/self/stat: %s", strerror(errno));
-	if (tty == 0)
+	if (self.tty_nr == 0)
 		return 0;		/* no terminal: not the trusted path */
-	return tp_trusted_check(rundir, getsid(0), tty, on, err);
+	return tp_trusted_check(rundir, self.sid, tp_proc_tty(&self), getuid(),
+				on, err);
 }
 
 /* Can a password let a non-member take the group (newgrp, sg)? */

@@ -5,10 +5,18 @@
  *
  *   /dev/tty8:
  *           user = alice
- *           sid = 4242            the trusted shell's session ID
+ *           uid = 1000            the user (what a caller's real UID must be)
+ *           sid = 4242            the trusted shell: its PID and session ID
+ *           start = 81723         its start time (clock ticks after boot)
  *           tty = /dev/pts/3      its pty (for people)
  *           rdev = 34819          the pty's device number (what counts)
  *           tgetty = 4100         the tgetty that keeps the record
+ *           tgetty_start = 80012  its start time
+ *           boot = 6f0e...        the boot both started in
+ *
+ * A record is believed only while the tgetty and the shell it names are
+ * alive and are the very processes recorded: a process that later gets
+ * one of their PIDs started later.
  */
 #ifndef TPATH_TRUSTED_H
 #define TPATH_TRUSTED_H
@@ -25,32 +33,39 @@
 struct tp_trusted {
 	const char *port;	/* the terminal tgetty owns */
 	const char *user;
-	pid_t sid;
+	uid_t uid;
+	pid_t sid;		/* the trusted shell, a session leader */
 	const char *tty;
 	dev_t rdev;
 };
 
-/* Record (replace) port's trusted session; rundir is made if missing. */
+/* Record (replace) port's trusted session, kept by the calling process;
+ * rundir is made if missing. */
 int tp_trusted_set(const char *rundir, const struct tp_trusted *t,
 		   struct tp_err *err);
 /* Remove port's record, if there is one. */
 int tp_trusted_clear(const char *rundir, const char *port,
 		     struct tp_err *err);
+/* Remove the records whose tgetty is gone (killed, or another boot). */
+int tp_trusted_prune(const char *rundir, struct tp_err *err);
 /*
  * Is there a record, in a safe file (root's, not writable by group or
- * others), of a session with ID sid on the pty with device number ctty?
- * -1 (and *on false) when the file cannot be trusted or read.
+ * others), of a session with ID sid on the pty with device number ctty,
+ * of the user uid, whose shell and tgetty are alive as recorded?  -1
+ * (and *on false) when the file cannot be trusted or read.
  */
-int tp_trusted_check(const char *rundir, pid_t sid, dev_t ctty, bool *on,
-		     struct tp_err *err);
+int tp_trusted_check(const char *rundir, pid_t sid, dev_t ctty, uid_t uid,
+		     bool *on, struct tp_err *err);
 
 /*
  * Is the calling process on the trusted path: a record of its own session
- * (getsid) on its own controlling terminal (from /proc/self/stat, as the
- * kernel has it)?  Nothing the caller can set (environment, PAM_TTY, file
- * names) enters into it.  -1 (and *on false) on an error.
+ * on its own controlling terminal (both from /proc/self/stat, as the
+ * kernel has them), for its real user?  Nothing the caller can set
+ * (environment, PAM_TTY, file names) enters into it.  -1 (and *on false)
+ * on an error.
  */
 int tp_trusted_caller(const char *rundir, bool *on, struct tp_err *err);
+
 /*
  * The group a trusted shell of user uid (primary group gid) runs with as
  * its real, effective and saved group ID, the user's own groups kept as
@@ -66,8 +81,5 @@ int tp_trusted_caller(const char *rundir, bool *on, struct tp_err *err);
  * root's).  -1 with the reason when there is no such group.
  */
 int tp_trusted_group(uid_t uid, gid_t gid, gid_t *group, struct tp_err *err);
-
-/* The calling process's controlling terminal (0: none), or -1. */
-int tp_ctty(dev_t *dev);
 
 #endif

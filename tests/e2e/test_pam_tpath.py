@@ -51,10 +51,32 @@ def users(env, text):
     (env.confdir / "user").write_text(text)
 
 
-def record(env, sid, rdev, mode=0o644):
+def start_time(pid):
+    """A process's start time (/proc/PID/stat field 22), 0 if none."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19])
+    except FileNotFoundError:
+        return 0
+
+
+def boot_id():
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        return f.read().strip()
+
+
+def record(env, sid, rdev, mode=0o644, uid=None, keeper=None):
+    """A record as tgetty writes it, of the shell sid, kept by keeper (a
+    living process standing in for tgetty: this one) for the real user
+    uid (pamtool's: root)."""
+    keeper = keeper or os.getpid()
+    uid = os.getuid() if uid is None else uid
     f = env.run / "trusted"
-    f.write_text(f"/dev/tty8:\n\tuser = someone\n\tsid = {sid}\n"
-                 f"\ttty = /dev/pts/x\n\trdev = {rdev}\n\ttgetty = 1\n")
+    f.write_text(f"/dev/tty8:\n\tuser = someone\n\tuid = {uid}\n"
+                 f"\tsid = {sid}\n\tstart = {start_time(sid)}\n"
+                 f"\ttty = /dev/pts/x\n\trdev = {rdev}\n"
+                 f"\ttgetty = {keeper}\n\ttgetty_start = "
+                 f"{start_time(keeper)}\n\tboot = {boot_id()}\n")
     f.chmod(mode)
 
 
@@ -146,15 +168,22 @@ def test_forged_tty_and_environment_do_not_pass(pamenv, user):  # noqa: F811
 
 
 @pytest.mark.parametrize("breakage", ["group-writable", "other session",
-                                      "other pty"])
+                                      "other pty", "other real user",
+                                      "tgetty gone"])
 def test_a_record_that_does_not_fit_does_not_pass(pamenv, user, breakage):  # noqa: F811,E501
     s = Session(pamenv, "tp-auth", user.pw_name, "auth")
     if breakage == "group-writable":
         record(pamenv, s.sid, s.rdev, mode=0o664)
     elif breakage == "other session":
         record(pamenv, s.sid + 1, s.rdev)
-    else:
+    elif breakage == "other pty":
         record(pamenv, s.sid, s.rdev + 1)
+    elif breakage == "other real user":     # pamtool runs as root
+        record(pamenv, s.sid, s.rdev, uid=user.pw_uid)
+    else:                                   # a keeper that has exited
+        gone = subprocess.Popen(["true"])
+        gone.wait()
+        record(pamenv, s.sid, s.rdev, keeper=gone.pid)
     s.go()
     rc, out = s.result()
     assert rc == PAM_AUTH_ERR and "PROMPT" not in out

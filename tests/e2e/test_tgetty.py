@@ -82,9 +82,11 @@ def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
     started = []
 
     def start(cfg="default:\n\tlogindelay = 0\n", again=None, users=None,
-              wrap=()):
+              wrap=(), run_dir=None):
         """A tgetty on a new pty, or again on the port of an earlier one.
-        users: the text of the user file; wrap: a command that execs it."""
+        users: the text of the user file; wrap: a command that execs it;
+        run_dir: the run directory, if not the test's own."""
+        rundir = run_dir or run
         (confdir / "login.cfg").write_text(cfg)
         if users is not None:
             (confdir / "user").write_text(users)
@@ -98,13 +100,13 @@ def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
         p = procs.popen([*wrap, program("tgetty"), "-C", str(confdir),
                          "--pam-service", "tptest", "--pam-confdir",
                          str(pamconf), "--state-dir", str(state),
-                         "--run-dir", str(run), path,
+                         "--run-dir", str(rundir), path,
                          "vt100"], start_new_session=True,
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)
         wait_for(master, b"login: ")
         child = Terminal(master, encoding="utf-8", timeout=15)
-        child.getty, child.path, child.run = p, path, run
+        child.getty, child.path, child.run = p, path, rundir
         if os.environ.get("TPATH_TEST_LOG"):    # the screen, for debugging
             child.logfile_read = sys.stdout
         return p, child, path, state
@@ -139,6 +141,20 @@ def test_login_runs_a_relayed_session(getty, shell_user):
     assert child.match.group(1) != path     # the session has its own pty
     st = os.stat(path)                      # the terminal stays root's
     assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o600)
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
+
+
+def test_a_missing_state_directory_is_made_and_the_login_works(getty,
+                                                               shell_user):
+    """A fresh install: tgetty makes its state directory (root's, 0755)
+    instead of counting every port as locked."""
+    getty.state.rmdir()
+    p, child, _, state = getty()
+    st = os.stat(state)
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o755)
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
     child.sendline("exit")
     assert p.wait(timeout=10) == 0
 
@@ -243,6 +259,37 @@ def test_loginreenable_unlocks_the_port_when_its_time_is_up(getty,
     child.sendline("exit")
     assert p.wait(timeout=10) == 0
     assert path + ":" not in log.read_text(), "the expired lock stayed"
+
+
+def test_ttys_keeps_a_user_off_other_consoles(getty, shell_user, auditd):  # noqa: F811,E501
+    """user's ttys is tgetty's to enforce: the right password on a port
+    ttys denies gets what any failure gets, in words and delay (here 0),
+    and the audit record says why; a port it allows logs in."""
+    since = time.strftime("%H:%M:%S")
+    name, users = shell_user.pw_name, getty.confdir / "user"
+    for _ in range(7):                      # 3 tries each, then it hangs up
+        p, child, path, _ = getty()
+        users.write_text(f"{name}:\n\tttys = !{path}, ALL\n")
+        for i in range(3):
+            log_in(child, name, PASSWORD)
+            child.expect_exact("Login incorrect\r\n")
+            assert child.before == "\r\n"   # as for a wrong password
+            if i < 2:
+                child.expect_exact("login: ")
+        assert p.wait(timeout=10) == 1
+    time.sleep(0.5)
+    r = subprocess.run([auditd.ausearch, "-ts", "today", since, "-i"],
+                       capture_output=True, text=True, errors="replace")
+    refused = [x for x in r.stdout.splitlines() if "op=login" in x and
+               f"acct={name}" in x and re.search(r"reason=\"?ttys\b", x) and
+               "res=failed" in x]
+    assert len(refused) == 21, r.stdout[-2000:]
+    p, child, path, _ = getty()
+    users.write_text(f"{name}:\n\tttys = /dev/tty1, {path}\n")
+    log_in(child, name, PASSWORD)
+    child.expect_exact("$ ")
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
 
 
 def test_the_audit_trail_has_logins_and_no_password(getty, shell_user,

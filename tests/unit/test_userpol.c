@@ -1,5 +1,4 @@
-/* test_userpol.c - the user file's tpath and ttys, and the trusted-path
- * record: what is believed and what is refused. */
+/* test_userpol.c - the user file's tpath and ttys, and the key. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +13,6 @@
 
 #include "tmpdir.h"
 #include "sak.h"
-#include "trusted.h"
 #include "userpol.h"
 
 static char dir[64];
@@ -132,38 +130,6 @@ test_the_key_across_chunks(void **state)
 	assert_int_equal(tp_sak_find(&s, "", 0), -1);
 }
 
-static void
-test_trusted_record(void **state)
-{
-	char run[128], path[160];
-	struct tp_trusted t = { "/dev/tty8", "alice", 4242, "/dev/pts/3",
-				34819 };
-	struct tp_err err;
-	bool on;
-
-	(void)state;
-	snprintf(run, sizeof(run), "%s/run", dir);
-	/* no directory, no record: not on the trusted path, no error */
-	assert_int_equal(tp_trusted_clear(run, "/dev/tty8", &err), 0);
-	assert_int_equal(tp_trusted_set(run, &t, &err), 0);
-	assert_int_equal(tp_trusted_check(run, 4242, 34819, &on, &err), 0);
-	assert_true(on);
-	/* another session, or another terminal: no */
-	assert_int_equal(tp_trusted_check(run, 4243, 34819, &on, &err), 0);
-	assert_false(on);
-	assert_int_equal(tp_trusted_check(run, 4242, 34820, &on, &err), 0);
-	assert_false(on);
-	/* a record others may write is not believed */
-	snprintf(path, sizeof(path), "%s/%s", run, TP_TRUSTED_FILE);
-	chmod(path, 0664);
-	assert_int_equal(tp_trusted_check(run, 4242, 34819, &on, &err), -1);
-	assert_false(on);
-	chmod(path, 0644);
-	assert_int_equal(tp_trusted_clear(run, "/dev/tty8", &err), 0);
-	assert_int_equal(tp_trusted_check(run, 4242, 34819, &on, &err), 0);
-	assert_false(on);
-}
-
 static int
 setup(void **state)
 {
@@ -186,9 +152,8 @@ main(void)
 		cmocka_unit_test(test_shipped_example),
 		cmocka_unit_test(test_malformed_fails_closed),
 		cmocka_unit_test(test_the_key_across_chunks),
-		cmocka_unit_test(test_trusted_record),
 	};
 
-	return cmocka_run_group_tests_name("user policy, the key, the record",
+	return cmocka_run_group_tests_name("user policy, the key",
 					   tests, setup, teardown);
 }

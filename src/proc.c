@@ -1,0 +1,93 @@
+/*
+ * proc.c - reading /proc/PID/stat.
+ *
+ * Defends against the process named: its name (in parentheses) may hold
+ * anything, spaces and parentheses included, so the fields are counted
+ * from the last ')'; every number is parsed bounded, and a line that is
+ * not exactly what the kernel writes is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "stanza.h"
+
+/* Fields after the name: state is field 3; starttime is field 22. */
+#define FIELDS 20
+
+int
+tp_proc_read(pid_t pid, struct tp_proc *p)
+{
+	char path[32], buf[2048], *s, *f[FIELDS], *save = NULL;
+	unsigned long long v[FIELDS];
+	ssize_t n;
+	int fd, i;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/stat");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return errno = n == 0 ? EINVAL : errno, -1;
+	buf[n] = '\0';
+	if ((s = strrchr(buf, ')')) == NULL || s[1] != ' ')
+		return errno = EINVAL, -1;
+	for (i = 0, s = strtok_r(s + 2, " \n", &save); s && i < FIELDS;
+	     s = strtok_r(NULL, " \n", &save))
+		f[i++] = s;
+	if (i < FIELDS || strlen(f[0]) != 1)
+		return errno = EINVAL, -1;
+	/* ppid, pgrp, session, tty_nr; starttime (field 22, the 20th) */
+	for (i = 1; i < 5; i++)
+		if (stz_parse_uint(f[i], 0, i == 4 ? UINT_MAX : INT_MAX,
+				   &v[i]) == -1)
+			return errno = EINVAL, -1;
+	if (stz_parse_uint(f[FIELDS - 1], 0, ULLONG_MAX, &v[FIELDS - 1]) == -1)
+		return errno = EINVAL, -1;
+	p->state = f[0][0];
+	p->ppid = (pid_t)v[1];
+	p->pgrp = (pid_t)v[2];
+	p->sid = (pid_t)v[3];
+	p->tty_nr = (unsigned)v[4];
+	p->start = v[FIELDS - 1];
+	return 0;
+}
+
+dev_t
+tp_proc_tty(const struct tp_proc *p)
+{
+	/* glibc's major() and minor() read the kernel's 32-bit encoding */
+	return makedev(major((dev_t)p->tty_nr), minor((dev_t)p->tty_nr));
+}
+
+int
+tp_boot_id(char id[TP_BOOT_ID_LEN + 1])
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd == -1 ? -1 : read(fd, id, TP_BOOT_ID_LEN + 1);
+
+	if (fd != -1)
+		close(fd);
+	if (n != TP_BOOT_ID_LEN + 1 || id[TP_BOOT_ID_LEN] != '\n')
+		return errno = n == -1 ? errno : EINVAL, -1;
+	id[TP_BOOT_ID_LEN] = '\0';
+	return 0;
+}
+
+bool
+tp_proc_is(pid_t pid, unsigned long long start)
+{
+	struct tp_proc p;
+
+	return pid > 0 && tp_proc_read(pid, &p) == 0 && p.start == start &&
+	       p.state != 'Z' && p.state != 'X';
+}

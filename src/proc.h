@@ -1,0 +1,36 @@
+/*
+ * proc.h - what /proc says of a process: one bounded parser of
+ * /proc/PID/stat, and a process identity that a later process with the
+ * same PID cannot have.
+ */
+#ifndef TPATH_PROC_H
+#define TPATH_PROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct tp_proc {
+	char state;		/* R, S, D, T, Z, ... */
+	pid_t ppid, pgrp, sid;
+	unsigned tty_nr;	/* the controlling terminal, as the kernel
+				   encodes it; 0 for none */
+	unsigned long long start;	/* clock ticks after boot */
+};
+
+/* /proc/PID/stat of pid (0: the calling process); -1 with errno. */
+int tp_proc_read(pid_t pid, struct tp_proc *p);
+
+/* The controlling terminal's device number in tty_nr (0: none). */
+dev_t tp_proc_tty(const struct tp_proc *p);
+
+/* This boot's ID (/proc/sys/kernel/random/boot_id): 36 characters. */
+#define TP_BOOT_ID_LEN 36
+int tp_boot_id(char id[TP_BOOT_ID_LEN + 1]);
+
+/*
+ * Is pid alive (not a zombie) and started at start, in this boot?  A PID
+ * is reused only after its process is gone; the new one started later.
+ */
+bool tp_proc_is(pid_t pid, unsigned long long start);
+
+#endif
