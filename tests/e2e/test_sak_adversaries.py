@@ -683,3 +683,31 @@ def test_the_key_spares_the_same_ptys_of_another_devpts(session,
                 holder.wait()
         assert [p for p in theirs if not alive(p)] == []
         back_to_shell(child)
+
+
+@pytest.mark.parametrize("walk", WALKS)
+def test_sweep_finds_a_holder_of_a_node_made_elsewhere(procs, scratch, walk):
+    """A terminal that is no pty is the same device under every node: a
+    root process holding a node of the virtual console tty23 made with
+    mknod elsewhere is killed by either walk, as one holding /dev/tty23
+    itself (only a pty is matched by its devpts instance too)."""
+    vt = "/dev/tty23"                   # no test or getty uses it
+    if not os.path.exists(vt):
+        pytest.skip("no virtual console tty23 here")
+    alias = str(scratch / "tty")
+    os.mknod(alias, 0o600 | stat.S_IFCHR, os.stat(vt).st_rdev)
+    holders = [procs.popen(["python3", "-c",
+                            "import os, sys, time\n"
+                            "fd = os.open(sys.argv[1], os.O_RDWR | "
+                            "os.O_NOCTTY)\n"
+                            "print('open', flush=True)\n"
+                            "time.sleep(1000)\n", path],
+                           stdout=subprocess.PIPE, start_new_session=True)
+               for path in (alias, vt)]
+    for h in holders:
+        assert h.stdout.readline() == b"open\n"
+    r = sweeptool(walk, vt)
+    assert r.returncode == 0 and r.stdout.startswith("killed 2 "), \
+        (r.stdout, r.stderr)
+    for h in holders:
+        assert h.wait(timeout=5) == -signal.SIGKILL
