@@ -61,15 +61,20 @@ add_console(struct tp_sweep *sw, int tty, dev_t self)
 	}
 }
 
-static void
-hang_up_pty(int master)
+/*
+ * The session's pty by its slave, opened from the master (the pty itself,
+ * on its own devpts instance, whatever the mount namespace shows); by its
+ * number alone when it cannot be opened: a pty of the same number
+ * elsewhere is swept too, rather than a holder of ours missed.
+ */
+static int
+add_pty(struct tp_sweep *sw, int master, dev_t pty)
 {
 	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 
-	if (slave != -1) {
-		ioctl(slave, TIOCVHANGUP);
-		close(slave);
-	}
+	if ((slave == -1 || tp_sweep_add_fd(sw, slave) == -1) && pty)
+		tp_sweep_add(sw, pty);
+	return slave;
 }
 
 void
@@ -85,6 +90,7 @@ secure_terminal(struct secure *s, struct tp_err *err)
 	struct tp_err serr;
 	struct stat sb;
 	char killed[16];
+	int slave = -1;
 	pid_t sid;
 
 	tcflush(*s->tty, TCIFLUSH);	/* type-ahead is nobody's now */
@@ -93,27 +99,33 @@ secure_terminal(struct secure *s, struct tp_err *err)
 	sw->session = s->sid;
 	if (fstat(*s->tty, &sb) == -1)
 		return tp_err_set(err, "%s: %s", s->path, strerror(errno));
-	tp_sweep_add(sw, sb.st_rdev);
+	if (tp_sweep_add_fd(sw, *s->tty) == -1)	/* fail safe: by number */
+		tp_sweep_add(sw, sb.st_rdev);
 	tp_sweep_add_session(sw, getsid(0));	/* the terminal's is ours */
 	add_console(sw, *s->tty, sb.st_rdev);
-	if (s->pty)
-		tp_sweep_add(sw, s->pty);
+	if (s->master != -1)
+		slave = add_pty(sw, s->master, s->pty);
 	if (s->master != -1 && ioctl(s->master, TIOCGSID, &sid) == 0)
 		tp_sweep_add_session(sw, sid);
 	for (unsigned i = 0; i < s->pc->nsynonyms; i++) {
-		struct stat syn;
+		/* O_PATH: the node, not the device, is opened */
+		int syn = open(s->pc->synonyms[i], O_PATH | O_CLOEXEC);
 
-		if (stat(s->pc->synonyms[i], &syn) == 0 &&
-		    S_ISCHR(syn.st_mode) && tp_sweep_add(sw, syn.st_rdev) == -1)
+		if (syn != -1 && tp_sweep_add_fd(sw, syn) == -1 &&
+		    errno == ENOSPC)
 			syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: too many "
 			       "synonyms: %s is not swept", s->path,
 			       s->pc->synonyms[i]);
+		if (syn != -1)
+			close(syn);
 	}
 	if (tp_sweep_run(sw, &serr) == -1)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: %s (the hang-up revokes "
 		       "their descriptors)", s->path, serr.msg);
-	if (s->master != -1)
-		hang_up_pty(s->master);
+	if (slave != -1) {		/* the pty's hang-up */
+		ioctl(slave, TIOCVHANGUP);
+		close(slave);
+	}
 	if (tp_tty_revoke(s->path, s->tty, err) == -1 ||
 	    tp_tty_sane(*s->tty, err) == -1)
 		return -1;

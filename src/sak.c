@@ -7,6 +7,10 @@
  *    never by path, so a device node made elsewhere, a synonym or
  *    /dev/console is the same; a controlling terminal by session (a
  *    terminal controls one session, and all of it);
+ *  - a pty, by its number and its devpts instance (st_dev of the
+ *    descriptor; its node opens nowhere else): every instance numbers its
+ *    ptys from 0, and a container's pty with the number of ours is another
+ *    device, whose holders live on;
  *  - a holder is signalled through a pidfd, after it is found holding
  *    again with the pidfd held, so a PID that was recycled meanwhile is
  *    never signalled;
@@ -18,8 +22,8 @@
  *    or FUSE file system a holder has open cannot stall the sweep;
  *  - where tp_sweep_prepare() loaded the kernel walk (sweep_bpf.c), the
  *    holders come from it instead of /proc, under the same rules: device
- *    numbers, sessions, every descriptor table, confirmed with the pidfd
- *    held (kernel_pass).
+ *    numbers and devpts instances, sessions, every descriptor table,
+ *    confirmed with the pidfd held (kernel_pass).
  * Descriptors no scan can see (in flight over a Unix socket, /dev/tty
  * opened before a setsid) are the caller's: hang the terminal up after.
  */
@@ -35,10 +39,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "cgroup.h"
 #include "sak.h"
@@ -60,18 +66,41 @@ tp_sak_find(struct tp_sak *s, const char *buf, size_t len)
 	return -1;
 }
 
-int
-tp_sweep_add(struct tp_sweep *sw, dev_t dev)
+static int
+add_dev(struct tp_sweep *sw, dev_t rdev, dev_t fs)
 {
 	for (size_t i = 0; i < sw->ndevs; i++)
-		if (sw->devs[i] == dev)
+		if (sw->devs[i].rdev == rdev && sw->devs[i].fs == fs)
 			return 0;
 	if (sw->ndevs == TP_SWEEP_MAX_DEVS) {
 		errno = ENOSPC;
 		return -1;
 	}
-	sw->devs[sw->ndevs++] = dev;
+	sw->devs[sw->ndevs++] = (struct tp_sweep_dev){ rdev, fs };
 	return 0;
+}
+
+int
+tp_sweep_add(struct tp_sweep *sw, dev_t rdev)
+{
+	return add_dev(sw, rdev, 0);
+}
+
+int
+tp_sweep_add_fd(struct tp_sweep *sw, int fd)
+{
+	struct statfs sf;
+	struct stat sb;
+
+	if (fstat(fd, &sb) == -1 || fstatfs(fd, &sf) == -1)
+		return -1;
+	if (!S_ISCHR(sb.st_mode)) {
+		errno = ENOTTY;
+		return -1;
+	}
+	/* devpts instances are anonymous file systems: never st_dev 0 */
+	return add_dev(sw, sb.st_rdev,
+		       sf.f_type == DEVPTS_SUPER_MAGIC ? sb.st_dev : 0);
 }
 
 int
@@ -88,11 +117,12 @@ tp_sweep_add_session(struct tp_sweep *sw, pid_t sid)
 	return 0;
 }
 
-static bool
-is_ours(const struct tp_sweep *sw, dev_t dev)
+bool
+tp_sweep_has(const struct tp_sweep *sw, dev_t rdev, dev_t fs)
 {
 	for (size_t i = 0; i < sw->ndevs; i++)
-		if (sw->devs[i] == dev)
+		if (sw->devs[i].rdev == rdev &&
+		    (sw->devs[i].fs == 0 || sw->devs[i].fs == fs))
 			return true;
 	return false;
 }
@@ -161,7 +191,8 @@ fds_hold(const struct tp_sweep *sw, int dirfd)
 			off += e->d_reclen;
 			if (e->d_name[0] == '.')
 				continue;
-			/* follows the magic link to the open file itself */
+			/* follows the magic link to the open file itself
+			   (stx_rdev and stx_dev are always filled in) */
 			if (statx(dirfd, e->d_name, AT_STATX_DONT_SYNC,
 				  STATX_TYPE, &stx) == -1) {
 				if (errno == EACCES)	/* all of them, then */
@@ -169,8 +200,10 @@ fds_hold(const struct tp_sweep *sw, int dirfd)
 				continue;
 			}
 			if (S_ISCHR(stx.stx_mode) &&
-			    is_ours(sw, makedev(stx.stx_rdev_major,
-						stx.stx_rdev_minor)))
+			    tp_sweep_has(sw, makedev(stx.stx_rdev_major,
+						     stx.stx_rdev_minor),
+					 makedev(stx.stx_dev_major,
+						 stx.stx_dev_minor)))
 				found = true;
 		}
 	}

@@ -27,11 +27,24 @@ struct tp_sak {
  */
 ssize_t tp_sak_find(struct tp_sak *s, const char *buf, size_t len);
 
-/* The terminals a sweep clears: device numbers (st_rdev). */
+/*
+ * A terminal a sweep clears: its device number and, for a pty, the devpts
+ * instance it lives in.  Every devpts instance (a container's, any other
+ * devpts mount) numbers its ptys from 0, so a pty elsewhere may have ours;
+ * a pty is reachable only through a node of its own instance, so a holder
+ * of ours has a file on that instance.  Any other character device is the
+ * same device under every node (/dev/console, a node made with mknod).
+ */
+struct tp_sweep_dev {
+	dev_t rdev;		/* st_rdev */
+	dev_t fs;		/* a pty's devpts instance (st_dev), or 0: any
+				   node of rdev */
+};
+
 #define TP_SWEEP_MAX_DEVS 16
 
 struct tp_sweep {
-	dev_t devs[TP_SWEEP_MAX_DEVS];
+	struct tp_sweep_dev devs[TP_SWEEP_MAX_DEVS];
 	size_t ndevs;
 	/* the sessions whose controlling terminal is one of them */
 	pid_t sids[TP_SWEEP_MAX_DEVS];
@@ -58,15 +71,32 @@ struct tp_sweep {
  */
 int tp_sweep_prepare(struct tp_err *err);
 
-/* Add a terminal by its device number; duplicates are dropped. */
-int tp_sweep_add(struct tp_sweep *sw, dev_t dev);
+/*
+ * Add a terminal by its device number alone: every node of it, on any
+ * file system (/dev/console, /dev/tty0; a pty whose instance is not
+ * known).  Duplicates are dropped; -1 with ENOSPC when the sweep is full.
+ */
+int tp_sweep_add(struct tp_sweep *sw, dev_t rdev);
+/*
+ * Add the terminal fd is open on (O_PATH will do): its device number and,
+ * when it lives on devpts, that instance.  -1 with errno: ENOTTY when it
+ * is no character device, ENOSPC when the sweep is full.
+ */
+int tp_sweep_add_fd(struct tp_sweep *sw, int fd);
+/*
+ * Is an open file of device rdev, whose node is on the file system fs
+ * (st_dev), one of sw's devices?  What both walks ask of every open file
+ * (the kernel walk in its own copy, bpf/sweep.bpf.c).
+ */
+bool tp_sweep_has(const struct tp_sweep *sw, dev_t rdev, dev_t fs);
 /* Add the session a terminal is the controlling terminal of (TIOCGSID). */
 int tp_sweep_add_session(struct tp_sweep *sw, pid_t sid);
 
 /*
  * Kill every process, except this one, that holds one of sw->devs: an open
- * descriptor for it (in any thread), or as its controlling terminal (it is
- * in one of sw->sids: a terminal's session is the only one it controls).
+ * descriptor for it (in any thread: a file with its number, on its devpts
+ * instance for a pty), or as its controlling terminal (it is in one of
+ * sw->sids: a terminal's session is the only one it controls).
  * While it runs the session cannot fork its way out: the cgroups of its
  * shells (sw->cgroup/shell-N, or sw->cgroup itself) are frozen, or without
  * a cgroup every process of the session (by session ID) is stopped first

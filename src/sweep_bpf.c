@@ -117,6 +117,13 @@ walk(struct bpf_link *link, pid_t **pids, size_t *cap, size_t *n)
 	return rc;
 }
 
+/* A device number as the kernel keeps it (dev_t: major << 20 | minor). */
+static __u32
+kernel_dev(dev_t dev)
+{
+	return major(dev) << 20 | minor(dev);
+}
+
 int
 tp_sweep_bpf_find(const struct tp_sweep *sw, pid_t **pids, size_t *cap,
 		  size_t *n)
@@ -125,9 +132,10 @@ tp_sweep_bpf_find(const struct tp_sweep *sw, pid_t **pids, size_t *cap,
 		errno = ENOSYS;
 		return -1;
 	}
-	for (size_t i = 0; i < sw->ndevs; i++)
-		skel->bss->devs[i] = major(sw->devs[i]) << 20 |
-				     minor(sw->devs[i]);
+	for (size_t i = 0; i < sw->ndevs; i++) {
+		skel->bss->devs[i] = kernel_dev(sw->devs[i].rdev);
+		skel->bss->fs[i] = kernel_dev(sw->devs[i].fs);
+	}
 	skel->bss->ndevs = (__u32)sw->ndevs;
 	for (size_t i = 0; i < sw->nsids; i++)
 		skel->bss->sids[i] = sw->sids[i];

@@ -11,6 +11,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -498,3 +499,215 @@ def test_sweep_without_a_cgroup(testuser, procs, walk):
         deadline = time.monotonic() + 10
         while owned(uid) and time.monotonic() < deadline:
             time.sleep(0.05)
+
+
+# A second devpts instance, as a container (Docker, Podman,
+# systemd-nspawn) mounts one: its ptys are numbered from 0 too, so their
+# device numbers are the host's.  Run in a mount namespace of its own;
+# each line read asks for pts N there, held by two processes (adversary
+# ignore: descriptors; adversary ctty: its controlling terminal, no
+# descriptor); it answers with their PIDs.  At the end of its input it
+# kills them by PID.
+OTHER_DEVPTS = r"""
+import fcntl, os, struct, subprocess, sys
+adversary, where = sys.argv[1], sys.argv[2]
+subprocess.run(["mount", "-t", "devpts", "-o", "newinstance,ptmxmode=0666",
+                "devpts", where], check=True)
+print("mounted", os.stat(where).st_dev, flush=True)
+masters, holders = {}, {}
+
+
+def start(n, mode):
+    s = os.open(f"{where}/{n}", os.O_RDWR | os.O_NOCTTY)
+    p = subprocess.Popen([adversary, mode], stdin=s, stdout=s, stderr=s,
+                         start_new_session=True)
+    os.close(s)
+    out = b""
+    try:
+        while b"READY" not in out:
+            out += os.read(masters[n], 256)
+    except OSError:                     # EIO: it died, no slave is open
+        p.kill()
+        p.wait()
+        return None
+    return p
+
+
+for line in sys.stdin:
+    n = int(line)
+    while n not in masters:     # numbered from 0, lowest free first
+        m = os.open(f"{where}/ptmx", os.O_RDWR | os.O_NOCTTY)
+        fcntl.ioctl(m, 0x40045431, struct.pack("i", 0))        # TIOCSPTLCK
+        got = fcntl.ioctl(m, 0x80045430, bytes(4))              # TIOCGPTN
+        masters[struct.unpack("i", got)[0]] = m
+    # again when they died (a sweep elsewhere on the machine that matches
+    # by number alone kills them too)
+    for _ in range(10):
+        ps = holders.get(n, [])
+        if len(ps) == 2 and all(p.poll() is None for p in ps):
+            break
+        for p in ps:
+            p.kill()
+            p.wait()
+        holders[n] = [p for p in (start(n, m) for m in ("ignore", "ctty"))
+                      if p]
+    print("held", *(p.pid for p in holders[n]), flush=True)
+for ps in holders.values():
+    for p in ps:
+        p.kill()
+        p.wait()
+"""
+
+
+def pts_number(path):
+    return int(path.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def other_devpts(procs):
+    """hold(n): the PIDs of two root processes holding pts n of another
+    devpts instance (by descriptor, as controlling terminal)."""
+    # a short path: the adversary's ttyname() has room for 64 bytes
+    where = tempfile.mkdtemp(prefix="tpath-pts.")
+    p = procs.popen(["unshare", "--mount", "--propagation", "private",
+                     "python3", "-c", OTHER_DEVPTS, helper("adversary"),
+                     where], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, text=True)
+    line = p.stdout.readline().split()
+    if line[:1] != ["mounted"]:
+        p.wait()
+        os.rmdir(where)
+        pytest.skip("no devpts instance of its own in a mount namespace "
+                    "here (unshare --mount, mount -t devpts -o newinstance)")
+    assert int(line[1]) != os.stat("/dev/pts").st_dev
+    started = []
+
+    def hold(n):
+        p.stdin.write(f"{n}\n")
+        p.stdin.flush()
+        words = p.stdout.readline().split()
+        assert words[:1] == ["held"], words
+        pids = [int(w) for w in words[1:]]
+        started.extend(pids)
+        return pids
+    yield hold
+    p.stdin.close()
+    p.wait(timeout=10)
+    for pid in started:             # what it could not end, by PID
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    os.rmdir(where)
+
+
+def same_number_elsewhere(pids, path):
+    """The two holders of another instance's pty really hold one with the
+    number of path: the descriptor's st_rdev is path's, its st_dev (the
+    devpts instance) another; the controlling terminal's number too."""
+    fd_holder, ctty_holder = pids
+    st, theirs = os.stat(path), os.stat(f"/proc/{fd_holder}/fd/0")
+    assert theirs.st_rdev == st.st_rdev and theirs.st_dev != st.st_dev
+    with open(f"/proc/{ctty_holder}/stat") as f:
+        assert int(f.read().rsplit(")", 1)[1].split()[4]) == st.st_rdev
+    deadline = time.monotonic() + 5     # it closes them after READY
+    while os.listdir(f"/proc/{ctty_holder}/fd"):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def wait_ready(master, n):
+    out = b""
+    while out.count(b"READY") < n:
+        out += os.read(master, 256)
+
+
+@pytest.mark.parametrize("walk", WALKS)
+def test_sweep_spares_the_same_pty_of_another_devpts(other_devpts, procs,
+                                                     walk):
+    """A pty of another devpts instance (a container's) with the number of
+    the pty swept, held by descriptor and as controlling terminal: either
+    walk kills the pty's own holders (one by descriptor, one whose
+    controlling terminal it is: the kernel walk finds it by the terminal
+    itself, /proc by its session, given) and spares the container's, 20
+    times."""
+    for _ in range(TRIALS):
+        master, slave = os.openpty()
+        try:
+            path = os.ttyname(slave)
+            theirs = other_devpts(pts_number(path))
+            same_number_elsewhere(theirs, path)
+            ours = [procs.popen([helper("adversary"), mode], stdin=slave,
+                                stdout=slave, stderr=slave,
+                                start_new_session=True)
+                    for mode in ("ignore", "ctty")]
+            os.close(slave)         # (a holder too)
+            slave = -1
+            wait_ready(master, 2)
+            sessions = ["-S", str(ours[1].pid)] if walk == "proc" else []
+            r = sweeptool(walk, *sessions, path)
+            assert r.returncode == 0, r.stderr
+            for p in ours:
+                assert p.wait(timeout=5) == -signal.SIGKILL
+            assert [p for p in theirs if not alive(p)] == [], r.stdout
+            assert r.stdout.startswith("killed 2 "), r.stdout
+        finally:
+            if slave != -1:
+                os.close(slave)
+            os.close(master)
+
+
+def test_the_key_spares_the_same_ptys_of_another_devpts(session,
+                                                        other_devpts):
+    """A container's ptys numbered as the port's terminal and as the
+    session's pty, each held by a root process by descriptor and by one as
+    its controlling terminal: the key kills the session and a root holder
+    of the session's pty, and leaves them alone, 20 times."""
+    child, u = session
+    for _ in range(TRIALS):
+        child.sendline("tty")
+        child.expect(r"(/dev/pts/\d+)\r\n")
+        pty = child.match.group(1)
+        child.expect_exact("$ ")
+        theirs = []
+        for path in (child.path, pty):
+            pids = other_devpts(pts_number(path))
+            same_number_elsewhere(pids, path)
+            theirs += pids
+        holder = holder_outside(pty)
+        try:
+            assert holder.stdout.readline() == b"open\n"
+            press_sak(child, u.pw_uid)
+            assert holder.wait(timeout=5) == -signal.SIGKILL
+        finally:
+            if holder.poll() is None:
+                holder.kill()
+                holder.wait()
+        assert [p for p in theirs if not alive(p)] == []
+        back_to_shell(child)
+
+
+@pytest.mark.parametrize("walk", WALKS)
+def test_sweep_finds_a_holder_of_a_node_made_elsewhere(procs, scratch, walk):
+    """A terminal that is no pty is the same device under every node: a
+    root process holding a node of the virtual console tty23 made with
+    mknod elsewhere is killed by either walk, as one holding /dev/tty23
+    itself (only a pty is matched by its devpts instance too)."""
+    vt = "/dev/tty23"                   # no test or getty uses it
+    if not os.path.exists(vt):
+        pytest.skip("no virtual console tty23 here")
+    alias = str(scratch / "tty")
+    os.mknod(alias, 0o600 | stat.S_IFCHR, os.stat(vt).st_rdev)
+    holders = [procs.popen(["python3", "-c",
+                            "import os, sys, time\n"
+                            "fd = os.open(sys.argv[1], os.O_RDWR | "
+                            "os.O_NOCTTY)\n"
+                            "print('open', flush=True)\n"
+                            "time.sleep(1000)\n", path],
+                           stdout=subprocess.PIPE, start_new_session=True)
+               for path in (alias, vt)]
+    for h in holders:
+        assert h.stdout.readline() == b"open\n"
+    r = sweeptool(walk, vt)
+    assert r.returncode == 0 and r.stdout.startswith("killed 2 "), \
+        (r.stdout, r.stderr)
+    for h in holders:
+        assert h.wait(timeout=5) == -signal.SIGKILL

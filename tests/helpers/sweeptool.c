@@ -9,9 +9,9 @@
  * holders remained.
  */
 #include <err.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,7 +23,6 @@ main(int argc, char **argv)
 	struct tp_sweep sw = { .cgroup = "" };
 	struct timespec t0, t1;
 	struct tp_err e;
-	struct stat sb;
 	int c, rc;
 
 	while ((c = getopt(argc, argv, "Pc:s:S:")) != -1) {
@@ -36,9 +35,12 @@ main(int argc, char **argv)
 		}
 	}
 	for (int i = optind; i < argc; i++) {
-		if (stat(argv[i], &sb) == -1)
+		/* the node, not the device: a pty by its devpts instance */
+		int fd = open(argv[i], O_PATH | O_CLOEXEC);
+
+		if (fd == -1 || tp_sweep_add_fd(&sw, fd) == -1)
 			err(2, "%s", argv[i]);
-		tp_sweep_add(&sw, sb.st_rdev);
+		close(fd);
 	}
 	if (!sw.proc_only && tp_sweep_prepare(&e) == -1)
 		warnx("%s", e.msg);
