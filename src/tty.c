@@ -8,6 +8,13 @@
  * terminal's own modes (VT text mode, keyboard mode, colours, character
  * sets) are set to known values, so nothing left behind can hide or fake
  * the next prompt.  The sequence follows util-linux agetty's.
+ *
+ * terminfo's reset strings do not reset every such mode on every terminal
+ * of the type (vt100's and vt220's leave the alternate screen, mouse
+ * reports and bracketed paste; a RIS leaves tmux on the alternate screen):
+ * on a terminal whose entry is ECMA-48's, the standard and DEC private
+ * resets of each follow them.  Leaving an alternate screen can restore
+ * attributes saved with the cursor, so it comes before the rest.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -186,19 +193,71 @@ send_cap(const char *name)
 		tputs(s, 1, put);
 }
 
+/*
+ * The resets of an ECMA-48 terminal, for what its entry's strings may leave
+ * (DEC private modes unknown to a terminal are ignored by it).  Each holds
+ * at most 8 parameters, which every parser keeps.
+ */
+static const char ecma48_first[] =
+	"\033<";			/* out of VT52 mode (?2l): ANSI */
+static const char ecma48_screens[] =
+	"\033[?1049;1047;47l";		/* the normal screen */
+static const char ecma48_modes[] =
+	"\033[?9;1000;1001;1002;1003;1005;1006;1015l" /* mouse reports */
+	"\033[?1004;2004;2026l"		/* focus reports, bracketed paste,
+					   synchronized output (no updates) */
+	"\033[?1;5;6;69l"		/* cursor keys, reverse video, origin,
+					   left and right margins */
+	"\033[3;4;20l"			/* controls shown, insert, newline */
+	"\033[?7;25h"			/* autowrap, the cursor shown */
+	"\033>"				/* numeric keypad */
+	"\033(B\017"			/* G0 ASCII, in use */
+	"\033[m"			/* attributes, colours */
+	"\033[r";			/* the whole screen scrolls */
+
+static void
+send_str(const char *s)
+{
+	while (*s)
+		put((unsigned char)*s++);
+}
+
+bool
+tp_tty_ecma48(const char *cup)
+{
+	/* cursor to row 3, column 5, as ECMA-48 writes it: CUP or HVP,
+	   7-bit or 8-bit CSI, then nothing but padding */
+	static const char *const forms[] = {
+		"\033[3;5H", "\2333;5H", "\033[3;5f", "\2333;5f",
+	};
+	const char *s;
+
+	if (cup == NULL || cup == (char *)-1 || (s = tiparm(cup, 2, 4)) == NULL)
+		return false;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		size_t n = strlen(forms[i]);
+
+		if (strncmp(s, forms[i], n) == 0 &&
+		    (s[n] == '\0' || strncmp(s + n, "$<", 2) == 0))
+			return true;
+	}
+	return false;
+}
+
 int
 tp_tty_reset(int fd, const char *term, struct tp_err *err)
 {
 	/* the terminal's own resets, then each state a program can leave
 	   that rs1-rs3 do not reset everywhere (vt100's leave attributes,
 	   the character set and the cursor alone) */
-	static const char *const caps[] = {
-		"rs1", "rs2", "rs3", "rmcup", "sgr0", "rmacs", "cnorm",
-		"rmkx",
+	static const char *const resets[] = { "rs1", "rs2", "rs3", "rmcup" };
+	static const char *const states[] = {
+		"sgr0", "rmacs", "cnorm", "rmkx", "rmir",
 	};
 	struct vt_mode vm;
 	struct winsize ws;
 	const char *csr;
+	bool ecma48;
 	int e, rows;
 
 	if (tp_tty_is_vt(fd)) {
@@ -212,9 +271,18 @@ tp_tty_reset(int fd, const char *term, struct tp_err *err)
 	}
 	if (setupterm(term, fd, &e) != OK)
 		return tp_err_set(err, "%s: no such terminal in terminfo", term);
+	ecma48 = tp_tty_ecma48(tigetstr("cup"));
 	out.len = 0;
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		send_cap(caps[i]);
+	if (ecma48)
+		send_str(ecma48_first);
+	for (size_t i = 0; i < sizeof(resets) / sizeof(resets[0]); i++)
+		send_cap(resets[i]);
+	if (ecma48)
+		send_str(ecma48_screens);
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		send_cap(states[i]);
+	if (ecma48)
+		send_str(ecma48_modes);
 	/* the whole screen scrolls again */
 	rows = ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row ? ws.ws_row :
 		tigetnum("lines");

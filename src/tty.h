@@ -35,11 +35,20 @@ int tp_tty_raw(int fd, struct termios *saved);
 /* Is fd a Linux virtual console? */
 bool tp_tty_is_vt(int fd);
 /*
+ * Is cup, a terminfo cursor-addressing string, ECMA-48's (CSI row;col H or
+ * f)?  Then the terminal takes the standard resets.
+ */
+bool tp_tty_ecma48(const char *cup);
+/*
  * The terminal's own state: on a virtual console text mode, Unicode
  * keyboard and VT_AUTO switching; then, from terminfo for term, the reset
  * strings (rs1, rs2, rs3), the normal screen, attributes, character set,
- * cursor and keypad (rmcup, sgr0, rmacs, cnorm, rmkx), a scroll region of
- * the whole screen (csr), and clear.  Line settings are tp_tty_sane's.
+ * cursor, keypad and insert mode (rmcup, sgr0, rmacs, cnorm, rmkx, rmir),
+ * a scroll region of the whole screen (csr), and clear.  When the entry is
+ * ECMA-48's (tp_tty_ecma48), the standard resets of the same and of the
+ * modes terminfo has no string for (mouse reports, bracketed paste, origin
+ * mode) come with them: the alternate screen's after the reset strings,
+ * the others after sgr0-rmir.  Line settings are tp_tty_sane's.
  */
 int tp_tty_reset(int fd, const char *term, struct tp_err *err);
 

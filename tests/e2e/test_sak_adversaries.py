@@ -300,6 +300,24 @@ class Tmux:
             assert time.monotonic() < deadline, self.screen()
             time.sleep(0.05)
 
+    def display(self, fmt):
+        return subprocess.run(self.tmux + ["display", "-p", "-t", "0", fmt],
+                              capture_output=True, text=True,
+                              check=True).stdout.rstrip("\n")
+
+    def modes(self):
+        """The pane's modes, as tmux keeps them: {name: value}."""
+        names = list(PANE_DEFAULTS)
+        values = self.display(" ".join(f"#{{{n}}}" for n in names)).split()
+        return dict(zip(names, values))
+
+    def paste(self, text):
+        """Pasted as the emulator pastes: bracketed if the program asked
+        for bracketed paste."""
+        subprocess.run(self.tmux + ["set-buffer", "--", text], check=True)
+        subprocess.run(self.tmux + ["paste-buffer", "-p", "-d", "-t", "0"],
+                       check=True)
+
     def end(self):
         """relaytool ignores the hang-up: it and the tgetty it runs are
         ended by PID, and the session's cgroup with them."""
@@ -356,6 +374,86 @@ def test_fake_login_on_a_terminal_emulator(getty, shell_user, procs):
         shown = term.screen(escapes=True)
         assert not re.search(HIDDEN, shown) and "\x0e" not in shown, shown
         assert "READY" not in term.screen()
+    finally:
+        term.end()
+
+
+# A pane's modes in tmux 3.3a's formats (tmux(1) FORMATS), at their
+# defaults on an 80x24 pane.  Bracketed paste has no format: it is seen by
+# pasting (Tmux.paste).
+PANE_DEFAULTS = {
+    "alternate_on": "0", "cursor_flag": "1", "origin_flag": "0",
+    "insert_flag": "0", "wrap_flag": "1", "keypad_flag": "0",
+    "keypad_cursor_flag": "0", "mouse_any_flag": "0",
+    "mouse_standard_flag": "0", "mouse_button_flag": "0",
+    "mouse_all_flag": "0", "mouse_utf8_flag": "0", "mouse_sgr_flag": "0",
+    "scroll_region_upper": "0", "scroll_region_lower": "23",
+}
+ESCAPE = re.compile(r"\x1b\[[0-9;]*m|\x1b\(B|[\x0e\x0f]")
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="no tmux (Debian tmux)")
+@pytest.mark.parametrize("termtype", ["vt100", "vt220", "xterm", "linux",
+                                      "screen"])
+def test_modes_that_hide_the_prompt_on_a_terminal_emulator(
+        getty, shell_user, procs, termtype):
+    """On a real terminal emulator, whatever the port's terminal type, a
+    program that leaves an alternate screen, the cursor hidden, mouse
+    reports, bracketed paste, origin and insert mode, no autowrap,
+    application keys, a scroll region and invisible line-drawing text
+    (saved with the cursor, too): after the key (tpath = on) every one of
+    them is back to its default, and what the trusted shell writes is
+    plain text.  TRIALS times, through each alternate screen and mouse
+    mode."""
+    confdir = getty.confdir
+    (confdir / "login.cfg").write_text(config(confdir))
+    (confdir / "user").write_text(users(shell_user.pw_name, "on"))
+    cmd = (f"exec {program('tgetty')} -C {confdir} --pam-service tptest "
+           f"--pam-confdir {getty.pamconf} --state-dir {getty.state} "
+           f"--run-dir {getty.run} \"$(tty)\" {termtype}")
+    term = Tmux(procs, [helper("relaytool"), "/bin/sh", "-c", cmd])
+    try:
+        term.wait_for("login:")
+        term.keys(shell_user.pw_name, "Enter")
+        term.wait_for("Password:")
+        term.keys(PASSWORD, "Enter")
+        term.wait_for(r"^\$$")
+        for i in range(TRIALS):
+            alt, mouse = ("1049", "1047", "47")[i % 3], \
+                ("1000", "1002", "1003")[i % 3]
+            term.keys(f"{helper('adversary')} hidemodes {alt} {mouse}",
+                      "Enter")
+            term.wait_for(r"READY \d+")
+            pid = int(re.search(r"READY (\d+)", term.screen()).group(1))
+            term.keys("Enter")              # now it leaves the modes
+            deadline = time.monotonic() + 10
+            while term.modes()["scroll_region_upper"] != "4":
+                assert time.monotonic() < deadline, term.modes()
+                time.sleep(0.02)
+            left = term.modes()
+            assert all(left[n] != v for n, v in PANE_DEFAULTS.items()
+                       if n != "mouse_standard_flag" and
+                       n != "mouse_button_flag" and
+                       n != "mouse_all_flag"), left
+            term.keys("C-x", "C-r")
+            term.wait_for(r"^tsh\$$")
+            assert gone(pid)
+            now = term.modes()
+            left = {n: v for n, v in now.items() if PANE_DEFAULTS[n] != v}
+            shown = term.screen(escapes=True)
+            if ESCAPE.search(shown.replace("\x1b[0m", "")):
+                left["attributes or character set"] = shown
+            # a paste reaches the shell as typed, without brackets
+            term.paste("echo PA''STE-OK; echo SY''NC")
+            term.keys("Enter")
+            term.wait_for("^SYNC$")
+            if not re.search("^PASTE-OK$", term.screen(), re.M):
+                left["bracketed paste"] = term.screen()
+            if left:
+                pytest.fail(f"{termtype}, trial {i} (?{alt}h, ?{mouse}h): "
+                            f"not reset: {', '.join(left)}\n{left!r}")
+            term.keys("shell", "Enter")
+            term.wait_for(r"^\$$")
     finally:
         term.end()
 

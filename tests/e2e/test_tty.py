@@ -2,6 +2,7 @@
 import errno
 import fcntl
 import os
+import re
 import select
 import stat
 import subprocess
@@ -45,6 +46,53 @@ def test_pty_is_taken_and_reset(procs, testuser):
     out = read_until(master, b"\x1b[H\x1b[J")
     assert b"\x1b[H\x1b[J" in out          # terminfo clear for vt100
     os.write(master, b"hello\r")            # sane: ICRNL, canonical
+    assert p.stdout.readline() == "read hello\n"
+    assert p.wait(timeout=5) == 0
+    os.close(master)
+    os.close(slave)
+
+
+def terminfo(term, cap):
+    """A string capability of term, without its padding."""
+    code = ("import curses, sys\n"
+            "curses.setupterm(sys.argv[1], 2)\n"
+            "sys.stdout.buffer.write(curses.tigetstr(sys.argv[2]) or b'')\n")
+    out = subprocess.run(["python3", "-c", code, term, cap],
+                         capture_output=True, check=True).stdout
+    return re.sub(rb"\$<[0-9.*/]+>", b"", out)
+
+
+SCREENS = b"\x1b[?1049;1047;47l"
+
+
+@pytest.mark.parametrize("term", ["vt100", "vt220", "xterm", "linux",
+                                  "screen", "vt52"])
+def test_reset_bytes_per_terminal_type(procs, term):
+    """The bytes of the reset, as the terminal gets them.  To a terminal
+    whose entry is ECMA-48's, the standard resets besides the entry's: out
+    of VT52 mode first, then the normal screen before the attributes and
+    the character set (leaving an alternate screen by 1049 restores those
+    saved with the cursor), the cursor shown, mouse reports and bracketed
+    paste off, and clear last.  To a VT52, only its entry's strings."""
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    p = procs.popen([helper("ttytool"), path, term], stdout=subprocess.PIPE,
+                    text=True, start_new_session=True)
+    assert p.stdout.readline() == "ok vt=0\n"
+    clear = terminfo(term, "clear")
+    out = re.sub(rb"\0+", b"", read_until(master, clear))  # padding
+    assert out.endswith(clear), out
+    if term == "vt52":
+        assert b"\x1b[" not in out and b"\x1b<" not in out, out
+    else:
+        assert out.startswith(b"\x1b<"), out
+        last_screen = out.rindex(SCREENS)
+        for reset in (b"\x1b[m", b"\x1b(B\x0f", b"\x1b[?7;25h",
+                      b"\x1b[?9;1000;1001;1002;1003;1005;1006;1015l",
+                      b"\x1b[?1004;2004;2026l", b"\x1b[?1;5;6;69l",
+                      b"\x1b[3;4;20l", b"\x1b[r"):
+            assert out.rfind(reset) > last_screen, (reset, out)
+    os.write(master, b"hello\r")
     assert p.stdout.readline() == "read hello\n"
     assert p.wait(timeout=5) == 0
     os.close(master)

@@ -14,6 +14,14 @@
  *   adversary fakelogin  fakes a login prompt, then leaves the terminal
  *                        with invisible text, the line-drawing character
  *                        set and a scroll region
+ *   adversary hidemodes ALT MOUSE
+ *                        once a line is read (the test saw READY), leaves
+ *                        every mode that hides or spoils the next prompt:
+ *                        the alternate screen ALT (1049, 1047 or 47), the
+ *                        mouse mode MOUSE (1000, 1002, 1003), cursor
+ *                        hidden, bracketed paste, focus reports, origin
+ *                        and insert mode, no autowrap, application keys,
+ *                        a scroll region, invisible line-drawing text
  *   adversary ctty       has the terminal as controlling terminal of a
  *                        session of its own, and no descriptor for it
  *   adversary thread     holds the terminal only in a thread with a
@@ -175,6 +183,28 @@ main(int argc, char **argv)
 		fflush(stdout);
 		hold();
 	}
+	if (strcmp(mode, "hidemodes") == 0 && argc == 4) {
+		char line[16];
+
+		ready(1);
+		if (read(0, line, sizeof(line)) <= 0)
+			err(1, "read");
+		/* hidden, reversed, blinking black on black in the line-drawing
+		   set, saved with the cursor (DECSC): what leaving an
+		   alternate screen by 1049 restores */
+		printf("\033[8;7;5;30;40m\033(0\033)0\016\0337"
+		       "\033[?%sh"			/* the alternate screen */
+		       "\033[?25l"			/* cursor hidden */
+		       "\033[?%sh\033[?1004;1005;1006;1015h" /* mouse, focus */
+		       "\033[?2004h"			/* bracketed paste */
+		       "\033[?1h\033="			/* application keys */
+		       "\033[?6h\033[4h\033[?7l"	/* origin, insert, no wrap */
+		       "\033[5;10r"			/* a scroll region */
+		       "\033[8;7;5;30;40m\033(0\016login: ",
+		       argv[2], argv[3]);
+		fflush(stdout);
+		hold();
+	}
 	if (strcmp(mode, "ctty") == 0) {
 		if (setsid() == -1 && getsid(0) != getpid())
 			err(1, "setsid");
@@ -200,5 +230,5 @@ main(int argc, char **argv)
 		hold();
 	}
 	errx(2, "usage: adversary ignore|stopped|setsid|forkbomb N|hold N|"
-	     "reopen|send SOCK|fakelogin|ctty|thread");
+	     "reopen|send SOCK|fakelogin|hidemodes ALT MOUSE|ctty|thread");
 }
