@@ -7,7 +7,10 @@
  * its modes, colours and character sets are reset, so nothing left
  * behind can hide or fake the prompt that follows.  The order matters:
  * kill first (so nothing re-opens the terminal after the hang-up), then
- * hang up (for descriptors in flight, which no scan sees).
+ * hang up (for descriptors in flight, which no scan sees), then have the
+ * terminal answer a question of ours and discard all that came before
+ * the answer (answers to questions a program asked, keys typed in), then
+ * reset.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,8 @@
 #include "sak.h"
 #include "secure.h"
 #include "tty.h"
+
+#define SETTLE_MS 500	/* for the terminal's answer (tp_tty_settle) */
 
 /* /dev/console and /dev/tty0 count as this terminal when they are it. */
 static void
@@ -93,7 +98,9 @@ secure_terminal(struct secure *s, struct tp_err *err)
 	int slave = -1;
 	pid_t sid;
 
-	tcflush(*s->tty, TCIFLUSH);	/* type-ahead is nobody's now */
+	/* type-ahead is nobody's now, nor output not yet sent (what a
+	   program asked of the terminal, among it) */
+	tcflush(*s->tty, TCIOFLUSH);
 	memset(sw, 0, sizeof(*sw));
 	sw->cgroup = s->cgroup;
 	sw->session = s->sid;
@@ -129,6 +136,10 @@ secure_terminal(struct secure *s, struct tp_err *err)
 	if (tp_tty_revoke(s->path, s->tty, err) == -1 ||
 	    tp_tty_sane(*s->tty, err) == -1)
 		return -1;
+	/* what the terminal still answers to what was asked of it before
+	   the key (and what was typed until the holders died) is not input
+	   for what follows */
+	tp_tty_settle(*s->tty, s->term, SETTLE_MS);
 	if (tp_tty_reset(*s->tty, s->term, &serr) == -1)
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: %s", s->path, serr.msg);
 	snprintf(killed, sizeof(killed), "%u", sw->killed);

@@ -18,12 +18,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/kd.h>
 #include <linux/vt.h>
@@ -184,6 +187,23 @@ put(int c)
 	return c;
 }
 
+/* Write what was collected, all of it, or -1. */
+static int
+write_out(int fd)
+{
+	for (size_t done = 0; done < out.len;) {
+		ssize_t n = write(fd, out.buf + done, out.len - done);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	out.len = 0;
+	return 0;
+}
+
 static void
 send_cap(const char *name)
 {
@@ -291,14 +311,97 @@ tp_tty_reset(int fd, const char *term, struct tp_err *err)
 		tputs(tiparm(csr, 0, rows - 1), 1, put);
 	send_cap("clear");
 	del_curterm(cur_term);
-	for (size_t done = 0; done < out.len;) {
-		ssize_t n = write(fd, out.buf + done, out.len - done);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return tp_err_set(err, "write: %s", strerror(errno));
-		done += (size_t)n;
-	}
+	if (write_out(fd) == -1)
+		return tp_err_set(err, "write: %s", strerror(errno));
 	return 0;
+}
+
+/*
+ * Read and drop input until want arrives or the time is up; true when it
+ * came.  want may straddle two reads.
+ */
+static bool
+discard_until(int fd, const char *want, unsigned timeout_ms)
+{
+	size_t wlen = strlen(want), have = 0;
+	struct timespec t0, t;
+	char buf[4096];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		long left;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = (long)timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 +
+					   (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&p, 1, (int)left) != 1)
+			return false;
+		n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			return false;
+		have += (size_t)n;
+		buf[have] = '\0';
+		if (memmem(buf, have, want, wlen))
+			return true;
+		/* keep only what could begin the answer */
+		if (have >= wlen) {
+			memmove(buf, buf + have - (wlen - 1), wlen - 1);
+			have = wlen - 1;
+		}
+	}
+}
+
+int
+tp_tty_settle(int fd, const char *term, unsigned timeout_ms)
+{
+	struct termios saved, t;
+	struct winsize ws;
+	const char *cup, *u6, *u7;
+	char want[64];
+	unsigned short rnd[2];
+	int e, rows, cols, r, c;
+	bool answered = false;
+
+	if (setupterm(term, fd, &e) != OK)
+		goto flush;
+	cup = tigetstr("cup");
+	u6 = tigetstr("u6");
+	u7 = tigetstr("u7");
+	if (cup == NULL || cup == (char *)-1 || u7 == NULL || u7 == (char *)-1)
+		goto done;
+	rows = ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row ? ws.ws_row :
+	       tigetnum("lines");
+	cols = ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col :
+	       tigetnum("cols");
+	if (rows <= 0 || cols <= 0 ||
+	    getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		goto done;
+	/* a place nobody could have foreseen (0-based, as terminfo counts) */
+	r = rnd[0] % (rows < 24 ? rows : 24);
+	c = rnd[1] % (cols < 80 ? cols : 80);
+	out.len = 0;
+	tputs(tiparm(cup, r, c), 1, put);
+	tputs(u7, 1, put);
+	if (u6 != NULL && u6 != (char *)-1)
+		snprintf(want, sizeof(want), "%s", tiparm(u6, r, c));
+	else
+		snprintf(want, sizeof(want), "\033[%d;%dR", r + 1, c + 1);
+	if (tcgetattr(fd, &saved) == -1)
+		goto done;
+	t = saved;		/* the answer is not a line, and not echoed */
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(fd, TCSANOW, &t) == 0) {
+		answered = write_out(fd) == 0 &&
+			   discard_until(fd, want, timeout_ms);
+		tcsetattr(fd, TCSANOW, &saved);
+	}
+done:
+	del_curterm(cur_term);
+flush:
+	tcflush(fd, TCIFLUSH);
+	return answered ? 0 : -1;
 }

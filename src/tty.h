@@ -51,5 +51,17 @@ bool tp_tty_ecma48(const char *cup);
  * the others after sgr0-rmir.  Line settings are tp_tty_sane's.
  */
 int tp_tty_reset(int fd, const char *term, struct tp_err *err);
+/*
+ * Discard what the terminal answers to anything asked of it before now
+ * (a program may have asked for the cursor position, the device
+ * attributes, the answer-back message: answers that would otherwise come
+ * in as typed input after the key).  A terminal answers in order: the
+ * cursor is moved to a place chosen at random and its position asked for
+ * (terminfo cup, u7), and all input is discarded until that very answer
+ * (u6) comes, at most timeout_ms; then the input queue is flushed.  The
+ * reset that follows puts the cursor back.  0 when the answer came, -1
+ * when it did not (no u7 in terminfo, or no answer: flushed only).
+ */
+int tp_tty_settle(int fd, const char *term, unsigned timeout_ms);
 
 #endif

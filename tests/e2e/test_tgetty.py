@@ -4,6 +4,7 @@ import glob
 import os
 import re
 import select
+import shutil
 import signal
 import stat
 import subprocess
@@ -58,20 +59,47 @@ def end_session_cgroup(pid):
         os.rmdir(d)
 
 
+CURSOR_TO = re.compile(r"\x1b\[(\d+);(\d+)H")
+ASK_CURSOR = "\x1b[6n"
+
+
 class Terminal(fdpexpect.fdspawn):
     """The master side of tgetty's terminal.  While tgetty hangs the terminal
     up (at start, and for the secure attention key) no slave is open and the
-    master reads EIO for a moment: that is the end only once tgetty is."""
+    master reads EIO for a moment: that is the end only once tgetty is.
+    Like a terminal, it answers where its cursor is when asked (tgetty asks
+    after the key), unless answers is False."""
+    answers = True
+    _tail, _at = "", (1, 1)
 
     def read_nonblocking(self, size=1, timeout=-1):
         try:
-            return super().read_nonblocking(size, timeout)
+            s = super().read_nonblocking(size, timeout)
         except EOF:
             if self.getty.poll() is not None:
                 raise
             self.flag_eof = False
             time.sleep(0.02)
             return ""
+        if self.answers:
+            self._answer(s)
+        return s
+
+    def _answer(self, s):
+        """Answer each request for the cursor position in s (one begun in
+        the last read included) with where the last move put it."""
+        text, start = self._tail + s, len(self._tail)
+        at = 0
+        while (i := text.find(ASK_CURSOR, at)) != -1:
+            for m in CURSOR_TO.finditer(text, at, i):
+                self._at = (int(m.group(1)), int(m.group(2)))
+            if i + len(ASK_CURSOR) > start:
+                os.write(self.child_fd, "\x1b[{};{}R".format(*self._at)
+                         .encode())
+            at = i + len(ASK_CURSOR)
+        for m in CURSOR_TO.finditer(text, at):
+            self._at = (int(m.group(1)), int(m.group(2)))
+        self._tail = text[-(len(ASK_CURSOR) - 1):]
 
 
 @pytest.fixture
@@ -147,16 +175,22 @@ def test_login_runs_a_relayed_session(getty, shell_user):
 
 def test_a_missing_state_directory_is_made_and_the_login_works(getty,
                                                                shell_user):
-    """A fresh install: tgetty makes its state directory (root's, 0755)
-    instead of counting every port as locked."""
-    getty.state.rmdir()
-    p, child, _, state = getty()
-    st = os.stat(state)
-    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o755)
-    log_in(child, shell_user.pw_name, PASSWORD)
-    child.expect_exact("$ ")
-    child.sendline("exit")
-    assert p.wait(timeout=10) == 0
+    """A fresh install: tgetty makes its state directory (root's, 0755,
+    whatever the umask) instead of counting every port as locked."""
+    old = os.umask(0o077)
+    try:
+        for _ in range(20):
+            shutil.rmtree(getty.state, ignore_errors=True)
+            p, child, _, state = getty()
+            st = os.stat(state)
+            assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == \
+                (0, 0, 0o755)
+            log_in(child, shell_user.pw_name, PASSWORD)
+            child.expect_exact("$ ")
+            child.sendline("exit")
+            assert p.wait(timeout=10) == 0
+    finally:
+        os.umask(old)
 
 
 def test_failures_look_the_same_and_three_disconnect(getty, shell_user):
