@@ -47,7 +47,22 @@ b_cd(struct shell *sh, int argc, char **argv)
 		sh_setvar(sh, "OLDPWD", old, false);
 	if (getcwd(cwd, sizeof(cwd)))
 		sh_setvar(sh, "PWD", cwd, true);
+	if (argc > 1 && strcmp(argv[1], "-") == 0)	/* POSIX: says where */
+		printf("%s\n", getcwd(cwd, sizeof(cwd)) ? cwd : dir);
 	return 0;
+}
+
+/* value in single quotes, as a shell reads it back ('\'' for a quote). */
+static void
+print_quoted(const char *value)
+{
+	putchar('\'');
+	for (const char *p = value; *p; p++)
+		if (*p == '\'')
+			fputs("'\"'\"'", stdout);
+		else
+			putchar(*p);
+	putchar('\'');
 }
 
 static int
@@ -64,25 +79,57 @@ b_pwd(struct shell *sh, int argc, char **argv)
 	return 0;
 }
 
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp((*(struct var *const *)a)->name,
+		      (*(struct var *const *)b)->name);
+}
+
+/* The exported variables, sorted, in a form tsh and sh read back. */
+static int
+list_exported(const struct shell *sh)
+{
+	struct var **all;
+	size_t n = 0, i = 0;
+
+	for (struct var *v = sh->vars; v; v = v->next)
+		n += v->exported;
+	if ((all = calloc(n + 1, sizeof(*all))) == NULL) {
+		fprintf(stderr, "tsh: out of memory\n");
+		return 1;
+	}
+	for (struct var *v = sh->vars; v; v = v->next)
+		if (v->exported)
+			all[i++] = v;
+	qsort(all, n, sizeof(*all), by_name);
+	for (i = 0; i < n; i++) {
+		printf("export %s", all[i]->name);
+		if (all[i]->value) {
+			putchar('=');
+			print_quoted(all[i]->value);
+		}
+		putchar('\n');
+	}
+	free(all);
+	return 0;
+}
+
 /* export NAME=value... | export NAME... | export (list) */
 static int
 b_export(struct shell *sh, int argc, char **argv)
 {
 	int rc = 0;
 
-	if (argc == 1) {
-		for (struct var *v = sh->vars; v; v = v->next)
-			if (v->exported && v->value)
-				printf("export %s=%s\n", v->name, v->value);
-		return 0;
-	}
+	if (argc == 1)
+		return list_exported(sh);
 	for (int i = 1; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 
 		if (eq)
 			*eq = '\0';
 		if (sh_setvar(sh, argv[i], eq ? eq + 1 : NULL, true) == -1)
-			rc = 1;
+			rc = 2;		/* a bad operand */
 		if (eq)
 			*eq = '=';
 	}
@@ -96,7 +143,7 @@ b_unset(struct shell *sh, int argc, char **argv)
 
 	for (int i = 1; i < argc; i++)
 		if (sh_unsetvar(sh, argv[i]) == -1)
-			rc = 1;
+			rc = 2;		/* a bad operand */
 	return rc;
 }
 
@@ -372,4 +419,11 @@ sh_builtin(const char *name)
 		if (strcmp(name, table[i].name) == 0)
 			return table[i].fn;
 	return NULL;
+}
+
+bool
+sh_special(const char *name)
+{
+	return strcmp(name, "export") == 0 || strcmp(name, "unset") == 0 ||
+	       strcmp(name, "exit") == 0 || strcmp(name, "logout") == 0;
 }

@@ -143,20 +143,27 @@ split(struct fields *fs, const char *v)
 	return 0;
 }
 
+/*
+ * Expand a word into fields.  As an assignment (an operand NAME=value of
+ * export, a declaration utility as POSIX has it), the value is neither
+ * split nor globbed: all of it is one field, as if quoted.
+ */
 static int
-expand_word(struct shell *sh, struct fields *fs, const struct tsh_word *w)
+expand_word(struct shell *sh, struct fields *fs, const struct tsh_word *w,
+	    bool assignment)
 {
 	char num[32];
 
 	for (size_t i = 0; i < w->nsegs; i++) {
 		const struct tsh_seg *s = &w->segs[i];
+		bool quoted = s->quoted || assignment;
 
 		if (s->kind == TSH_LIT) {
-			add(fs, s->text, strlen(s->text), s->quoted);
+			add(fs, s->text, strlen(s->text), quoted);
 		} else {
 			const char *v = param(sh, s->text, num, sizeof(num));
 
-			if (s->quoted)
+			if (quoted)
 				add(fs, v, strlen(v), true);
 			else if (split(fs, v) == -1)
 				return -1;
@@ -165,6 +172,31 @@ expand_word(struct shell *sh, struct fields *fs, const struct tsh_word *w)
 			fs->open = true;	/* "" is an argument */
 	}
 	return finish(fs);
+}
+
+/* Is w the unquoted word text? */
+static bool
+is_word(const struct tsh_word *w, const char *text)
+{
+	return w->nsegs == 1 && w->segs[0].kind == TSH_LIT &&
+	       !w->segs[0].quoted && strcmp(w->segs[0].text, text) == 0;
+}
+
+/* Does w begin with an unquoted NAME=? */
+static bool
+is_assignment(const struct tsh_word *w)
+{
+	const struct tsh_seg *s = w->nsegs ? &w->segs[0] : NULL;
+	const char *eq;
+	char name[256];
+
+	if (s == NULL || s->kind != TSH_LIT || s->quoted ||
+	    (eq = strchr(s->text, '=')) == NULL ||
+	    (size_t)(eq - s->text) >= sizeof(name))
+		return false;
+	memcpy(name, s->text, (size_t)(eq - s->text));
+	name[eq - s->text] = '\0';
+	return stz_valid_name(name);
 }
 
 /* Drop the field being built (the last one is always empty). */
@@ -194,7 +226,9 @@ sh_expand(struct shell *sh, const struct tsh_word *words, size_t n,
 	fs.n = 0;
 	fs.v[0] = NULL;
 	for (size_t i = 0; i < n; i++)
-		if (expand_word(sh, &fs, &words[i]) == -1)
+		if (expand_word(sh, &fs, &words[i],
+				i > 0 && is_word(&words[0], "export") &&
+				is_assignment(&words[i])) == -1)
 			goto fail;
 	discard(&fs);
 	*argv = fs.v;

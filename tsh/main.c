@@ -88,7 +88,7 @@ on_sigint(int sig)
 static void
 interactive(struct shell *sh)
 {
-	bool tty = isatty(STDIN_FILENO);
+	bool tty = sh->interactive = isatty(STDIN_FILENO);
 	char *line = NULL, *buf = NULL;
 	size_t cap = 0, blen = 0;
 	struct tsh_perr perr = { 0, 0, "unexpected end of input" };

@@ -212,7 +212,6 @@ static int
 run_here(struct shell *sh, const struct tsh_cmd *c, struct job *j)
 {
 	int saved[3], rc = 1;
-
 	bool ok = true;
 
 	fflush(NULL);
@@ -224,6 +223,13 @@ run_here(struct shell *sh, const struct tsh_cmd *c, struct job *j)
 		fprintf(stderr, "tsh: cannot save the shell's descriptors\n");
 	else if (apply_redirs(j, c->nredirs) == 0)
 		rc = j->builtin ? j->builtin(sh, (int)j->argc, j->argv) : 0;
+	/* POSIX 2.8.1: a special built-in's error ends a shell that is not
+	   interactive (a script must not go on without what it set) */
+	if (rc == 2 && !sh->interactive && j->builtin &&
+	    sh_special(j->argv[0])) {
+		sh->exiting = true;
+		sh->exit_status = 2;
+	}
 	fflush(NULL);
 	for (int i = 0; i < 3; i++) {
 		if (saved[i] != -1) {

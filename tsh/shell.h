@@ -70,6 +70,8 @@ void sh_child_signals(void);
 /* builtin.c */
 typedef int (*sh_builtin_fn)(struct shell *sh, int argc, char **argv);
 sh_builtin_fn sh_builtin(const char *name);
+/* Is name one of POSIX's special built-ins (export, unset, exit)? */
+bool sh_special(const char *name);
 int sh_alias(struct shell *sh, int argc, char **argv);
 const char *sh_alias_value(const struct shell *sh, const char *name);
 void sh_free_aliases(struct shell *sh);

@@ -104,6 +104,10 @@ sh_unsetvar(struct shell *sh, const char *name)
 {
 	struct var **pp, *v;
 
+	if (!stz_valid_name(name)) {
+		fprintf(stderr, "tsh: %s: not a valid variable name\n", name);
+		return -1;
+	}
 	for (pp = &sh->vars; (v = *pp) != NULL; pp = &v->next) {
 		if (strcmp(v->name, name) != 0)
 			continue;

@@ -296,6 +296,12 @@ def test_interactive_on_a_pty(tshconf):
     child.expect_exact(prompt)
     child.sendline("echo fresh")
     child.expect_exact("fresh")
+    # a special built-in's error does not end an interactive shell
+    child.sendline("export 1A=x")
+    child.expect_exact("not a valid variable name")
+    child.expect_exact(prompt)
+    child.sendline("echo still-$?")
+    child.expect_exact("still-2")
     child.sendline("exit 5")
     child.expect(pexpect.EOF)
     child.close()
