@@ -64,13 +64,14 @@ say(int tty, const char *s)
 	(void)!write(tty, s, strlen(s));
 }
 
+/* To stderr with status 2, or (asked for: -h, --help) stdout and 0. */
 static void __attribute__((noreturn))
-usage(void)
+usage(FILE *f, int status)
 {
-	fprintf(stderr, "usage: tgetty [-C dir] [--pam-service name] "
+	fprintf(f, "usage: tgetty [-C dir] [--pam-service name] "
 		"[--pam-confdir dir] [--state-dir dir] [--run-dir dir]\n"
 		"              tty [term]\n");
-	exit(2);
+	exit(status);
 }
 
 static void
@@ -457,6 +458,7 @@ main(int argc, char **argv)
 		{ "pam-confdir", required_argument, NULL, 'p' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "run-dir", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *service = "tgetty", *pamconfdir = NULL;
@@ -473,18 +475,19 @@ main(int argc, char **argv)
 	g.confdir = SYSCONFDIR;
 	g.rundir = TP_RUNDIR;
 	g.argv = argv;
-	while ((c = getopt_long(argc, argv, "C:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C': g.confdir = optarg; break;
 		case 's': service = optarg; break;
 		case 'p': pamconfdir = optarg; break;
 		case 'S': statedir = optarg; break;
 		case 'R': g.rundir = optarg; break;
-		default: usage();
+		case 'h': usage(stdout, 0);
+		default: usage(stderr, 2);
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2)
-		usage();
+		usage(stderr, 2);
 	snprintf(path, sizeof(path), "%s%s", strchr(argv[optind], '/') ? "" :
 		 "/dev/", argv[optind]);
 	g.path = path;

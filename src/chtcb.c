@@ -21,11 +21,12 @@
 
 #define EXIT_USAGE 2
 
+/* To stderr with status 2, or (asked for: -h, --help) stdout and 0. */
 static void __attribute__((noreturn))
-usage(void)
+usage(FILE *f, int status)
 {
-	fprintf(stderr, "usage: chtcb [-C dir] on|off|query file...\n");
-	exit(EXIT_USAGE);
+	fprintf(f, "usage: chtcb [-C dir] on|off|query file...\n");
+	exit(status);
 }
 
 /* The mode attribute's items with TCB added or removed. */
@@ -59,6 +60,10 @@ set_flag(struct tcb_db *db, struct tcb_entry *e, bool on, const char *file)
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *confdir = SYSCONFDIR, *op;
 	struct tcb_db db;
 	struct tcb_entry *e;
@@ -67,19 +72,21 @@ main(int argc, char **argv)
 	bool query;
 
 	tp_audit_set_program("chtcb");
-	while ((c = getopt(argc, argv, "C:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "C:h", longopts, NULL)) != -1) {
+		if (c == 'h')
+			usage(stdout, 0);
 		if (c != 'C')
-			usage();
+			usage(stderr, EXIT_USAGE);
 		confdir = optarg;
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 2)
-		usage();
+		usage(stderr, EXIT_USAGE);
 	op = argv[0];
 	query = strcmp(op, "query") == 0;
 	if (!query && strcmp(op, "on") != 0 && strcmp(op, "off") != 0)
-		usage();
+		usage(stderr, EXIT_USAGE);
 	if (tcb_db_load(&db, confdir, query ? 0 : STZ_LOCK | STZ_CREATE,
 			&er) == -1)
 		errx(EXIT_USAGE, "%s", er.msg);

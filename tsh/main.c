@@ -17,15 +17,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <getopt.h>
 
 #include "audit.h"
 #include "shell.h"
 
+/* To stderr with status 2, or (asked for: -h, --help) stdout and 0. */
 static void __attribute__((noreturn))
-usage(void)
+usage(FILE *f, int status)
 {
-	fprintf(stderr, "usage: tsh [-C dir] [-c command | file]\n");
-	exit(2);
+	fprintf(f, "usage: tsh [-C dir] [-c command | file]\n");
+	exit(status);
 }
 
 /*
@@ -159,6 +161,10 @@ interactive(struct shell *sh)
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	extern char **environ;
 	struct shell sh;
 	const char *cmd = NULL;
@@ -169,8 +175,10 @@ main(int argc, char **argv)
 
 	memset(&sh, 0, sizeof(sh));
 	sh.confdir = SYSCONFDIR;
-	while ((c = getopt(argc, argv, "+C:c:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "+C:c:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'h':
+			usage(stdout, 0);
 		case 'C':
 			sh.confdir = optarg;
 			break;
@@ -178,11 +186,11 @@ main(int argc, char **argv)
 			cmd = optarg;
 			break;
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	if (argc - optind > (cmd ? 0 : 1))
-		usage();
+		usage(stderr, 2);
 	tp_audit_set_program("tsh");
 	/* an inherited SIGCHLD ignore would reap children behind our back */
 	signal(SIGCHLD, SIG_DFL);

@@ -5,6 +5,8 @@ tests/golden/TOOL/CASE/ holds one case, in the util-linux way:
   stdin     optional: the standard input
   setup     optional: a shell script run first (as root, in @TREE@)
   stdout, stderr, status   what is expected
+  check     optional: a shell script run after; check.out its output
+            (what a command changed: the database, a file's mode)
 In every file @CONF@ stands for a fresh configuration directory (for tsh:
 a database of a few trusted programs and a profile), @TREE@ for a scratch
 directory, @BUILD@ for the build directory.  A change of output is then a
@@ -50,6 +52,18 @@ def unfill(text, subst):
     return text
 
 
+def script(d, name, subst):
+    """Run d/name, if there is one; its output, or None."""
+    if not (d / name).exists():
+        return None
+    r = subprocess.run(["sh", "-e", "-c", fill((d / name).read_text(),
+                                               subst)],
+                       cwd=subst["@TREE@"], env=ENV, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, (name, r.stderr)
+    return unfill(r.stdout, subst)
+
+
 def prepare(tool, subst):
     if tool == "tsh":
         conf = Path(subst["@CONF@"])
@@ -66,12 +80,7 @@ def test_golden(case):
     subst = places()
     try:
         prepare(tool, subst)
-        if (d / "setup").exists():
-            r = subprocess.run(["sh", "-e", "-c", fill((d / "setup")
-                                .read_text(), subst)],
-                               cwd=subst["@TREE@"], env=ENV,
-                               capture_output=True, text=True)
-            assert r.returncode == 0, r.stderr
+        script(d, "setup", subst)
         args = [fill(a, subst) for a in (d / "args").read_text()
                 .splitlines()]
         stdin = (d / "stdin").read_text() if (d / "stdin").exists() else ""
@@ -81,6 +90,9 @@ def test_golden(case):
         got = {"stdout": unfill(r.stdout, subst),
                "stderr": unfill(r.stderr, subst),
                "status": f"{r.returncode}\n"}
+        after = script(d, "check", subst)
+        if after is not None:
+            got["check.out"] = after
         if os.environ.get("TPATH_GOLDEN_UPDATE") == "1":
             for name, text in got.items():
                 (d / name).write_text(text)
