@@ -73,7 +73,7 @@ TCBCK_SRCS := src/tcbck.c src/tcbck_check.c
 TSH_MAIN := tsh/main.c
 TSH_LIB_SRCS := $(filter-out $(TSH_MAIN),$(wildcard tsh/*.c))
 TSH_LIB  := $(B)/libtsh.a
-# tgetty: getty/main.c (to come) and the rest of getty/*.c (libgetty).
+# tgetty: getty/main.c and the rest of getty/*.c (libgetty).
 GETTY_MAIN := getty/main.c
 GETTY_LIB_SRCS := $(filter-out $(GETTY_MAIN),$(wildcard getty/*.c))
 GETTY_LIB := $(B)/libgetty.a

@@ -23,7 +23,8 @@
  *     tp_audit(TP_AUDIT_TRUSTED_APP, true, "tcbck-fix",
  *              "path", path, "fix", "owner", NULL);
  * Returns 0 when written to the audit trail, 1 when it went to syslog
- * instead, -1 when neither took it.
+ * instead (syslog itself reports nothing back), -1 when the record was
+ * refused (op or a key not a plain word; a syslog line says so).
  */
 int tp_audit(int type, bool success, const char *op, ...)
 	__attribute__((sentinel));

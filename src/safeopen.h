@@ -30,7 +30,8 @@ int tp_open_parent(const char *path, bool safe, char **basep,
 		   struct tp_err *err);
 
 /*
- * Open dir/name read-only with O_NOFOLLOW|O_CLOEXEC and check the file.
+ * Open path read-only with O_NOFOLLOW|O_CLOEXEC, through its directory
+ * (checked as above), and check the file.
  * Returns the fd, or -1 with errno set (ENOENT when the file is missing) and
  * err saying why.  With dirfd_out, the directory's descriptor is returned
  * too (it is closed otherwise).

@@ -1,5 +1,6 @@
 /*
- * tperr.h - the error report every core function fills on failure.
+ * tperr.h - the error report a core function that can fail for a reason
+ * worth telling fills on failure (others set errno, or return false).
  *
  * One fixed-size buffer, no allocation, so that reporting an error can never
  * fail itself.  Messages name the file (and line, where there is one) and
