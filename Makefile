@@ -73,9 +73,10 @@ TCBCK_SRCS := src/tcbck.c src/tcbck_check.c
 TSH_MAIN := tsh/main.c
 TSH_LIB_SRCS := $(filter-out $(TSH_MAIN),$(wildcard tsh/*.c))
 TSH_LIB  := $(B)/libtsh.a
-# tgetty: getty/main.c and the rest of getty/*.c (libgetty).
-GETTY_MAIN := getty/main.c
-GETTY_LIB_SRCS := $(filter-out $(GETTY_MAIN),$(wildcard getty/*.c))
+# tgetty: its own files (main.c, shell.c) and the rest of getty/*.c
+# (libgetty, linked by its tests too).
+GETTY_PROG_SRCS := getty/main.c getty/shell.c
+GETTY_LIB_SRCS := $(filter-out $(GETTY_PROG_SRCS),$(wildcard getty/*.c))
 GETTY_LIB := $(B)/libgetty.a
 CHTCB_SRCS := src/chtcb.c
 PROG_SRCS := $(TCBCK_SRCS) $(CHTCB_SRCS)
@@ -139,7 +140,7 @@ $(GETTY_LIB): $(GETTY_LIB_SRCS:%.c=$(B)/obj/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/tgetty: $(B)/obj/getty/main.o $(GETTY_LIB) $(LIB)
+$(B)/tgetty: $(GETTY_PROG_SRCS:%.c=$(B)/obj/%.o) $(GETTY_LIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LDLIBS) -lpthread $(SAN_LDLIBS)
 
 $(B)/tsh: $(B)/obj/tsh/main.o $(TSH_LIB) $(LIB)

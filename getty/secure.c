@@ -83,13 +83,13 @@ add_pty(struct tp_sweep *sw, int master, dev_t pty)
 }
 
 void
-secure_finish(struct secure *s)
+secure_finish(struct key_response *s)
 {
 	tp_sweep_finish(&s->sw);
 }
 
 int
-secure_terminal(struct secure *s, struct tp_err *err)
+secure_terminal(struct key_response *s, struct tp_err *err)
 {
 	struct tp_sweep *sw = &s->sw;
 	struct tp_err serr;

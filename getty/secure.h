@@ -12,7 +12,7 @@
 #include "sak.h"
 #include "tperr.h"
 
-struct secure {
+struct key_response {
 	const char *path;		/* the terminal tgetty owns */
 	int *tty;			/* its descriptor: replaced */
 	const char *term;		/* terminfo name */
@@ -37,7 +37,7 @@ struct secure {
  * frozen holders are killed, and its cgroups thawed, by secure_finish():
  * call it once the next shell has started (or at once), always.
  */
-int secure_terminal(struct secure *s, struct tp_err *err);
-void secure_finish(struct secure *s);
+int secure_terminal(struct key_response *s, struct tp_err *err);
+void secure_finish(struct key_response *s);
 
 #endif

@@ -96,18 +96,31 @@ def test_a_signal_to_tgetty_ends_a_trusted_session_whole(
 # authenticate; pam_tpath trusted_only is first.  "PROMPT" means it
 # passed: pam_unix asked for the password.
 ATTACK = r"""
-import fcntl, os, struct, sys
+import fcntl, os, struct, sys, time
 want, pamtool, service, pamdir, name = int(sys.argv[1]), *sys.argv[2:]
-held = []
-while True:
-    m = os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY)
-    n = struct.unpack("I", fcntl.ioctl(m, 0x80045430, b"\0" * 4))[0]
-    if n == want:
+def pty_numbered(want):
+    # ptys opened until one has the number; the others are closed
+    held = []
+    try:
+        while len(held) < 2000:
+            m = os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY)
+            n = struct.unpack("I", fcntl.ioctl(m, 0x80045430, b"\0" * 4))[0]
+            if n == want:
+                return m
+            held.append(m)
+    finally:
+        for fd in held:
+            os.close(fd)
+    return None
+for _ in range(50):             # another process may hold it a moment
+    m = pty_numbered(want)
+    if m is not None:
         break
-    held.append(m)
-    if len(held) > 2000:
-        print("NO-PTY", flush=True)
-        sys.exit(3)
+    time.sleep(0.1)
+else:
+    print("NO-PTY", flush=True)
+    sys.exit(3)
+n = want
 fcntl.ioctl(m, 0x40045431, struct.pack("i", 0))      # TIOCSPTLCK: unlock
 s = os.open(f"/dev/pts/{n}", os.O_RDWR)               # our ctty now
 print("SID", os.getsid(0), "PTY", n, flush=True)
@@ -142,7 +155,7 @@ def attack_as(attacker, sid, pty, pamdir, name):
             f"--regid={attacker.pw_gid}", "--clear-groups", sys.executable, "-c",
             ATTACK, str(pty), helper("pamtool"), "tp-auth", str(pamdir),
             name]
-    for _ in range(50):                 # other forks may take it first
+    for _ in range(1000):               # other forks may take it first
         set_last_pid(sid - 1)
         a = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
                              start_new_session=True)
