@@ -128,7 +128,7 @@ child(const struct login *l, const struct session_opts *o, int slave,
  * threaded here, so the child of a raw clone3 may do what a fork child does.
  */
 static pid_t
-spawn(const char *path, bool *in_cgroup)
+fork_in_cgroup(const char *path, bool *in_cgroup)
 {
 	struct clone_args ca;
 	pid_t pid;
@@ -193,7 +193,7 @@ session_start(const struct login *l, const struct session_opts *o,
 		goto fail;
 	}
 	s->rdev = sb.st_rdev;
-	if ((s->pid = spawn(o->cgroup, &in_cgroup)) == -1) {
+	if ((s->pid = fork_in_cgroup(o->cgroup, &in_cgroup)) == -1) {
 		tp_err_set(err, "fork: %s", strerror(errno));
 		close(slave);
 		goto fail;

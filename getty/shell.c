@@ -86,7 +86,7 @@ session_env(const struct login *l, const char *term, int control)
 	    asprintf(&env[i++], "PATH=%s", l->uid ? "/usr/local/bin:/usr/bin:"
 		     "/bin" : "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
 		     "/usr/bin:/sbin:/bin") == -1 ||
-	    (control != -1 && asprintf(&env[i++], "TPATH_CONTROL_FD=%d",
+	    (control != -1 && asprintf(&env[i++], "%s=%d", TP_CONTROL_ENV,
 				       control) == -1)) {
 		env[i - 1] = NULL;	/* asprintf left it undefined */
 		free_env(env);
@@ -180,7 +180,8 @@ asked_for_shell(int control)
 	char buf[16];
 	ssize_t n = recv(control, buf, sizeof(buf), MSG_DONTWAIT);
 
-	return n == 6 && memcmp(buf, "shell\n", 6) == 0;
+	return n == (ssize_t)strlen(TP_CONTROL_SHELL) &&
+	       memcmp(buf, TP_CONTROL_SHELL, (size_t)n) == 0;
 }
 
 /*

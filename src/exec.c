@@ -75,6 +75,7 @@ static enum tp_prog_status
 check(const struct tcb_db *db, int fd, char *path, char *why, size_t whylen)
 {
 	const struct tcb_entry *e;
+	const char *no;
 	struct tcb_report rep;
 	struct tp_err err;
 	char proc[64];
@@ -88,14 +89,8 @@ check(const struct tcb_db *db, int fd, char *path, char *why, size_t whylen)
 	path[n] = '\0';
 	/* the name of what was opened, exactly: no second lookup */
 	e = tcb_db_find_exact(db, path);
-	if (e == NULL || !(e->mode & STZ_MODE_TCB)) {
-		snprintf(why, whylen, "not a trusted program");
-		return TP_PROG_UNTRUSTED;
-	}
-	if (!(e->have & TCB_HAS_HASH) || e->size_volatile) {
-		/* nothing pins its content: it cannot be vouched for */
-		snprintf(why, whylen, "not a trusted program (its content is "
-			 "not recorded: no hash, or size VOLATILE)");
+	if (!tcb_entry_trusted(e, &no)) {
+		snprintf(why, whylen, "%s", no);
 		return TP_PROG_UNTRUSTED;
 	}
 	if (tcb_verify_fd(e, fd, &rep, &err) == -1) {

@@ -581,3 +581,19 @@ tcb_db_commit(struct tcb_db *db, struct tp_err *err)
 		return -1;
 	return stz_commit(db->doc, err);
 }
+
+bool
+tcb_entry_trusted(const struct tcb_entry *e, const char **why)
+{
+	const char *no = NULL;
+
+	if (e == NULL || !(e->mode & STZ_MODE_TCB))
+		no = "not a trusted program";
+	else if (!(e->have & TCB_HAS_HASH) || e->size_volatile)
+		/* nothing pins its content: it cannot be vouched for */
+		no = "not a trusted program (its content is not recorded: no "
+		     "hash, or size VOLATILE)";
+	if (why)
+		*why = no;
+	return no == NULL;
+}

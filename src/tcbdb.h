@@ -76,6 +76,12 @@ struct tcb_entry *tcb_db_find(const struct tcb_db *db, const char *path);
 /* The entry named exactly path (already canonical): no lookup by path. */
 struct tcb_entry *tcb_db_find_exact(const struct tcb_db *db, const char *path);
 bool tcb_entry_in_class(const struct tcb_entry *e, const char *class);
+/*
+ * Is e (NULL: no entry) a program tsh may run: the TCB flag, and its
+ * content pinned (a hash, a size that is not VOLATILE)?  When not, *why
+ * (if why is not NULL) says so in words for the user.
+ */
+bool tcb_entry_trusted(const struct tcb_entry *e, const char **why);
 /* Read (and check) one stanza of doc; used by load and by tcbck -a -f. */
 int tcb_entry_parse(struct stz_doc *doc, struct stz_stanza *st,
 		    struct tcb_entry *e, struct tp_err *err);

@@ -30,6 +30,12 @@
 #define TP_TRUSTED_FILE	"trusted"
 #define TP_TRUSTED_GROUP "tpath"	/* the trusted shell's group */
 
+/* The socket tgetty hands the tsh it starts, named in tsh's environment,
+ * and the one request tsh makes on it: leave the trusted path for the
+ * user's login shell (one datagram, this line). */
+#define TP_CONTROL_ENV	"TPATH_CONTROL_FD"
+#define TP_CONTROL_SHELL "shell\n"
+
 struct tp_trusted {
 	const char *port;	/* the terminal tgetty owns */
 	const char *user;

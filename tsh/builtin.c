@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "exec.h"
 #include "shell.h"
+#include "trusted.h"
 
 static int
 b_cd(struct shell *sh, int argc, char **argv)
@@ -195,7 +196,7 @@ b_exit(struct shell *sh, int argc, char **argv)
 static int
 b_shell(struct shell *sh, int argc, char **argv)
 {
-	static const char req[] = "shell\n";
+	static const char req[] = TP_CONTROL_SHELL;
 
 	(void)argc, (void)argv;
 	if (sh->control_fd == -1) {
@@ -306,9 +307,7 @@ b_trusted(struct shell *sh, int argc, char **argv)
 				continue;
 			e = tcb_db_find(&sh->db, real);
 			free(real);
-			/* what tsh would run: flagged, with its content pinned */
-			if (e == NULL || !(e->mode & STZ_MODE_TCB) ||
-			    !(e->have & TCB_HAS_HASH) || e->size_volatile)
+			if (!tcb_entry_trusted(e, NULL))	/* what tsh would run */
 				continue;
 			if (n == cap) {
 				char **nn = realloc(names, (cap = cap ? cap * 2 :

@@ -21,6 +21,7 @@
 
 #include "audit.h"
 #include "shell.h"
+#include "trusted.h"
 
 /* To stderr with status 2, or (asked for: -h, --help) stdout and 0. */
 static void __attribute__((noreturn))
@@ -38,11 +39,11 @@ usage(FILE *f, int status)
 static int
 control_fd(void)
 {
-	const char *s = getenv("TPATH_CONTROL_FD");
+	const char *s = getenv(TP_CONTROL_ENV);
 	unsigned long long fd;
 	struct stat sb;
 
-	unsetenv("TPATH_CONTROL_FD");
+	unsetenv(TP_CONTROL_ENV);
 	if (s == NULL || stz_parse_uint(s, 3, 1023, &fd) == -1 ||
 	    fstat((int)fd, &sb) == -1 || !S_ISSOCK(sb.st_mode) ||
 	    fcntl((int)fd, F_SETFD, FD_CLOEXEC) == -1)

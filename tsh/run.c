@@ -297,7 +297,8 @@ child_exec(const struct tsh_cmd *c, struct job *j, int in, int out,
  * their dispositions are reset.
  */
 static pid_t __attribute__((noinline))
-spawn(const struct tsh_cmd *c, struct job *j, int in, int out, char **env)
+spawn_program(const struct tsh_cmd *c, struct job *j, int in, int out,
+	      char **env)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -328,29 +329,27 @@ wait_all(pid_t *pids, size_t n)
 	return status;
 }
 
+/*
+ * Every command of the pipeline expanded, found, verified, its files
+ * opened and its arguments built, or none: 0, or the status to give (a
+ * program refused or missing: 126, 127; anything else 1).  Nothing has
+ * started yet either way.
+ */
 static int
-run_pipeline(struct shell *sh, const struct tsh_pipeline *pl)
+prepare_all(struct shell *sh, const struct tsh_pipeline *pl,
+	    struct job *jobs)
 {
-	size_t n = pl->ncmds, i;
-	struct job *jobs = calloc(n, sizeof(*jobs));
-	pid_t *pids = calloc(n, sizeof(*pids));
-	char **env = NULL;
-	int status = 0, in = -1, p[2];
+	size_t n = pl->ncmds;
+	int status = 0;
 
-	if (jobs == NULL || pids == NULL) {
-		status = 1;
-		goto out;
-	}
-	/* all of it understood and verified, or none of it runs */
-	for (i = 0; i < n && status == 0; i++) {
-		if (expand_cmd(sh, &pl->cmds[i], &jobs[i]) == -1) {
+	for (size_t i = 0; i < n && status == 0; i++) {
+		if (expand_cmd(sh, &pl->cmds[i], &jobs[i]) == -1)
 			status = 1;
-		} else if (jobs[i].argc &&
-			   !(jobs[i].builtin = sh_builtin(jobs[i].argv[0]))) {
+		else if (jobs[i].argc &&
+			 !(jobs[i].builtin = sh_builtin(jobs[i].argv[0])))
 			status = resolve(sh, &jobs[i]);
-		}
 	}
-	for (i = 0; i < n && status == 0; i++) {
+	for (size_t i = 0; i < n && status == 0; i++) {
 		if (prepare_redirs(&pl->cmds[i], &jobs[i]) == -1)
 			status = 1;
 		else if (jobs[i].have_prog &&
@@ -358,41 +357,55 @@ run_pipeline(struct shell *sh, const struct tsh_pipeline *pl)
 						       jobs[i].argv)) == NULL)
 			status = 1;
 	}
-	if (status != 0)
-		goto out;
-	if (n == 1 && (jobs[0].builtin || jobs[0].argc == 0)) {
-		status = run_here(sh, &pl->cmds[0], &jobs[0]);
-		goto out;
-	}
-	if ((env = sh_environ(sh)) == NULL) {
-		status = 1;
-		goto out;
-	}
+	return status;
+}
+
+/* Start job i, reading in and writing out (-1: the shell's own); audited.
+ * Its PID, or -1. */
+static pid_t
+start_job(struct shell *sh, const struct tsh_cmd *c, struct job *j, int in,
+	  int out, char **env)
+{
+	pid_t pid;
+
+	/* vfork: the copy of the shell's memory that fork makes is what
+	   most of a command's start-up costs */
+	if (j->have_prog)
+		pid = spawn_program(c, j, in, out, env);
+	else if ((pid = fork()) == 0)
+		child_builtin(sh, c, j, in, out);
+	if (pid == -1)
+		fprintf(stderr, "tsh: fork: %s\n", strerror(errno));
+	else if (j->exec_errno)
+		fprintf(stderr, "tsh: %s: cannot execute: %s\n", j->argv[0],
+			strerror(j->exec_errno));
+	if (pid != -1 && j->have_prog)
+		tp_audit(TP_AUDIT_USER_CMD, j->exec_errno == 0, "tsh-exec",
+			 "exe", j->prog.path, NULL);
+	return pid;
+}
+
+/* Start every job, each reading the one before through a pipe; the last
+ * one's status (1 when not all could start). */
+static int
+start_all(struct shell *sh, const struct tsh_pipeline *pl, struct job *jobs,
+	  pid_t *pids)
+{
+	size_t n = pl->ncmds, i;
+	char **env = sh_environ(sh);
+	int in = -1, p[2], status;
+
+	if (env == NULL)
+		return 1;
 	fflush(NULL);
 	for (i = 0; i < n; i++) {
-		struct job *j = &jobs[i];
-
 		p[0] = p[1] = -1;
 		if (i + 1 < n && pipe2(p, O_CLOEXEC) == -1) {
 			fprintf(stderr, "tsh: pipe: %s\n", strerror(errno));
 			break;
 		}
-		/* vfork: the copy of the shell's memory that fork makes is
-		   what most of a command's start-up costs */
-		if (j->have_prog) {
-			pids[i] = spawn(&pl->cmds[i], j, in, p[1], env);
-		} else if ((pids[i] = fork()) == 0) {
-			child_builtin(sh, &pl->cmds[i], j, in, p[1]);
-		}
-		if (pids[i] == -1)
-			fprintf(stderr, "tsh: fork: %s\n", strerror(errno));
-		else if (j->exec_errno)
-			fprintf(stderr, "tsh: %s: cannot execute: %s\n",
-				j->argv[0], strerror(j->exec_errno));
-		if (pids[i] != -1 && j->have_prog)
-			tp_audit(TP_AUDIT_USER_CMD, j->exec_errno == 0,
-				 "tsh-exec", "exe", j->prog.path, NULL);
-		close_ops(j, pl->cmds[i].nredirs);
+		pids[i] = start_job(sh, &pl->cmds[i], &jobs[i], in, p[1], env);
+		close_ops(&jobs[i], pl->cmds[i].nredirs);
 		if (in != -1)
 			close(in);
 		if (p[1] != -1)
@@ -402,11 +415,24 @@ run_pipeline(struct shell *sh, const struct tsh_pipeline *pl)
 	if (in != -1)
 		close(in);
 	status = wait_all(pids, n);
-	if (i < n)
-		status = 1;
-out:
 	sh_free_argv(env);
-	for (i = 0; jobs && i < n; i++)
+	return i < n ? 1 : status;
+}
+
+static int
+run_pipeline(struct shell *sh, const struct tsh_pipeline *pl)
+{
+	size_t n = pl->ncmds;
+	struct job *jobs = calloc(n, sizeof(*jobs));
+	pid_t *pids = calloc(n, sizeof(*pids));
+	int status = 1;
+
+	/* all of it understood and verified, or none of it runs */
+	if (jobs && pids && (status = prepare_all(sh, pl, jobs)) == 0)
+		status = n == 1 && (jobs[0].builtin || jobs[0].argc == 0) ?
+			 run_here(sh, &pl->cmds[0], &jobs[0]) :
+			 start_all(sh, pl, jobs, pids);
+	for (size_t i = 0; jobs && i < n; i++)
 		job_free(&jobs[i], &pl->cmds[i]);
 	free(jobs);
 	free(pids);
