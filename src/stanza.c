@@ -353,22 +353,36 @@ parse_header(struct stz_doc *doc, const char *p, const char *end,
 	return name;
 }
 
-static bool
-is_name_char(int c, bool first)
+bool
+stz_name_start(int c)
 {
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (!first && c >= '0' && c <= '9');
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool
+stz_name_char(int c)
+{
+	return stz_name_start(c) || (c >= '0' && c <= '9');
+}
+
+size_t
+stz_name_len(const char *s)
+{
+	size_t n = 0;
+
+	if (!stz_name_start((unsigned char)*s))
+		return 0;
+	while (stz_name_char((unsigned char)s[++n]))
+		;
+	return n;
 }
 
 bool
 stz_valid_name(const char *s)
 {
-	if (!is_name_char((unsigned char)*s, true))
-		return false;
-	for (s++; *s; s++)
-		if (!is_name_char((unsigned char)*s, false))
-			return false;
-	return true;
+	size_t n = stz_name_len(s);
+
+	return n > 0 && s[n] == '\0';
 }
 
 /* Items of "value, "quoted value", ..." up to end; 0 items for nothing. */
@@ -443,7 +457,8 @@ parse_attr(struct stz_doc *doc, struct stz_stanza *st, const char *p,
 		return NULL;
 	}
 	for (const char *c = p; c < q; c++) {
-		if (!is_name_char((unsigned char)*c, c == p)) {
+		if (c == p ? !stz_name_start((unsigned char)*c) :
+			     !stz_name_char((unsigned char)*c)) {
 			stz_lerr(doc, lineno, err, "invalid attribute name "
 				 "\"%.*s\"", (int)(q - p), p);
 			return NULL;

@@ -107,7 +107,15 @@ const char *stz_join(struct stz_doc *doc, const struct stz_attr *a, char sep);
 int stz_check_known(const struct stz_doc *doc, const struct stz_stanza *st,
 		    const char *const known[], struct tp_err *err);
 
-/* [A-Za-z_][A-Za-z0-9_]*: an attribute name (and a tsh variable's). */
+/*
+ * The name rule, [A-Za-z_][A-Za-z0-9_]*: an attribute's name, and a tsh
+ * variable's.  stz_name_start: may begin one; stz_name_char: may be in
+ * one; stz_name_len: the length of the name s begins with (0: none).
+ */
+bool stz_name_start(int c);
+bool stz_name_char(int c);
+size_t stz_name_len(const char *s);
+/* Is s all one name? */
 bool stz_valid_name(const char *s);
 /* Length of the well-formed UTF-8 sequence at p (n bytes left), or 0. */
 size_t stz_utf8_len(const unsigned char *p, size_t n);

@@ -85,14 +85,9 @@ is_deduced(const char *s)
 static bool
 is_assign(const char *s)
 {
-	const char *p = s;
+	size_t n = stz_name_len(s);
 
-	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
-		return false;
-	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-	       (*p >= '0' && *p <= '9') || *p == '_')
-		p++;
-	return *p == '=';
+	return n > 0 && s[n] == '=';
 }
 
 /* -a PATH... [attr=value...], and -l DEVICE... */

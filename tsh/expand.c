@@ -187,16 +187,12 @@ static bool
 is_assignment(const struct tsh_word *w)
 {
 	const struct tsh_seg *s = w->nsegs ? &w->segs[0] : NULL;
-	const char *eq;
-	char name[256];
+	size_t n;
 
-	if (s == NULL || s->kind != TSH_LIT || s->quoted ||
-	    (eq = strchr(s->text, '=')) == NULL ||
-	    (size_t)(eq - s->text) >= sizeof(name))
+	if (s == NULL || s->kind != TSH_LIT || s->quoted)
 		return false;
-	memcpy(name, s->text, (size_t)(eq - s->text));
-	name[eq - s->text] = '\0';
-	return stz_valid_name(name);
+	n = stz_name_len(s->text);
+	return n > 0 && s->text[n] == '=';
 }
 
 /* Drop the field being built (the last one is always empty). */

@@ -55,6 +55,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "stanza.h"
 
 #define SHOW_MAX	20	/* bytes of input quoted in a message */
 
@@ -359,12 +360,6 @@ is_delim(int c)
 	       c == '|' || c == '<' || c == '>' || c == '(' || c == ')';
 }
 
-static bool
-is_name(int c, bool first)
-{
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (!first && c >= '0' && c <= '9');
-}
 
 /* ------------------------------------------------------------------ */
 /* Words */
@@ -438,7 +433,8 @@ read_name(struct parser *p, struct buf *name)
 {
 	int c;
 
-	for (c = peek(&p->lx); is_name(c, name->len == 0); c = peek(&p->lx)) {
+	for (c = peek(&p->lx); name->len == 0 ? stz_name_start(c) :
+	     stz_name_char(c); c = peek(&p->lx)) {
 		if (buf_put(name, (char)c) == -1)
 			return nomem(p);
 		adv(&p->lx);
@@ -464,7 +460,7 @@ param(struct parser *p, size_t off, bool brace, bool quoted)
 
 	if (brace) {
 		adv(&p->lx);
-		if (!is_name(peek(&p->lx), true))
+		if (!stz_name_start(peek(&p->lx)))
 			return bad_brace(p, off);
 	}
 	if (read_name(p, &name) == -1)
@@ -490,7 +486,7 @@ dollar(struct parser *p, bool quoted)
 	int c = ahead(&p->lx, 1);
 	char two[3] = { '$', (char)c, '\0' };
 
-	if (is_name(c, true) || c == '{') {
+	if (stz_name_start(c) || c == '{') {
 		adv(&p->lx);
 		return param(p, off, c == '{', quoted);
 	}
@@ -849,11 +845,8 @@ check_first(struct parser *p)
 	     sizeof(reserved[0]); i++)
 		if (strcmp(t, reserved[i]) == 0)
 			return refuse(p, p->tokoff, M_RESERVED, t);
-	if (!is_name((unsigned char)t[0], true))
-		return 0;
-	for (i = 1; is_name((unsigned char)t[i], false); i++)
-		;
-	if (t[i] == '=')
+	i = stz_name_len(t);
+	if (i > 0 && t[i] == '=')
 		return refuse(p, p->tokoff, M_ASSIGN, "");
 	return 0;
 }
