@@ -227,14 +227,12 @@ def vt_screen(n):
     return [text[i:i + cols] for i in range(0, rows * cols, cols)]
 
 
-def test_on_a_virtual_console(getty, procs):
+def test_on_a_virtual_console(getty, procs, vt8):
     """tgetty on the real virtual console tty8, keys typed with TIOCSTI and
     the screen read from /dev/vcs8: a root holder of the console that
     ignores every signal is killed by the key, and the real prompt is on
     the screen."""
-    vt = "/dev/tty8"
-    if not all(os.path.exists(p) for p in (vt, "/dev/vcs8", "/dev/vcsa8")):
-        pytest.skip("no virtual console tty8 here")
+    vt = vt8
     confdir = getty.confdir
     (confdir / "login.cfg").write_text("default:\n\tlogindelay = 0\n"
                                        "\tsak_enabled = true\n")
