@@ -9,6 +9,7 @@ test_sak_adversaries, and where it makes sense against the sweep alone
 (sweeptool) with both walks.  What each comes to is in tgetty.8 (the
 secure attention key, BUGS)."""
 import errno
+import fcntl
 import os
 import signal
 import subprocess
@@ -24,6 +25,9 @@ from test_sak_adversaries import (TRIALS, WALKS, back_to_shell,
                                   holder_outside, press_sak, run, session,
                                   sweeptool, untrusted)  # noqa: F401
 from test_tgetty import getty, shell_user  # noqa: F401 (fixtures)
+
+
+TIOCVHANGUP = 0x5437
 
 
 def state(pid):
@@ -281,6 +285,28 @@ def test_an_io_uring_with_the_terminal(session, scratch):
         assert "SYNC" not in got["read"]
         assert gone(ring)
         back_to_shell(child)
+
+
+@pytest.mark.parametrize("walk", WALKS)
+def test_no_walk_sees_an_io_uring_and_the_hang_up_revokes_it(pty_adversary,
+                                                            scratch, walk):
+    """The sweep alone, either walk: a process that keeps a pty only as an
+    io_uring's fixed file is not found (killed 0, it lives on); the
+    pty's hang-up revokes what it keeps."""
+    result = scratch / "r"
+    p, path, (ring,) = pty_adversary("uring", str(result), "early")
+    assert p.wait(timeout=5) == 0
+    r = sweeptool(walk, path)
+    assert r.returncode == 0 and r.stdout.startswith("killed 0 "), \
+        (r.stdout, r.stderr)
+    assert alive(ring) and result.read_text() == ""
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    try:
+        fcntl.ioctl(fd, TIOCVHANGUP)
+    finally:
+        os.close(fd)
+    assert_revoked(ring_results(result), early=True)
+    assert gone(ring)
 
 
 # -- PID namespaces ---------------------------------------------------

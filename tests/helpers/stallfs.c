@@ -40,7 +40,8 @@ reply(uint64_t unique, int error, const void *arg, size_t len)
 				     unique };
 
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), arg, len);
+	if (len)
+		memcpy(buf + sizeof(h), arg, len);
 	/* ENOENT: the request was interrupted or its process killed */
 	if (write(dev, buf, h.len) == -1 && errno != ENOENT)
 		err(1, "/dev/fuse");
