@@ -21,8 +21,9 @@
  *  - a holder's tracer, which holds nothing itself, could keep the holder
  *    stopped in its exit once killed (PTRACE_O_TRACEEXIT), its
  *    descriptors open, for as long as it likes: the tracers of every
- *    thread of a holder, and theirs, are killed with it, and those of the
- *    frozen holders again at the finish, just before they can exit;
+ *    thread of a holder, and theirs, are killed with it (a frozen
+ *    holder's at the finish, just before it can exit, which also catches
+ *    a tracer that came after the sweep);
  *  - descriptors are looked at with AT_STATX_DONT_SYNC, so a hung network
  *    or FUSE file system a holder has open cannot stall the sweep;
  *  - where tp_sweep_prepare() loaded the kernel walk (sweep_bpf.c), the
