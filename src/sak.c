@@ -23,7 +23,8 @@
  *    descriptors open, for as long as it likes: the tracers of every
  *    thread of a holder, and theirs, are killed with it (a frozen
  *    holder's at the finish, just before it can exit, which also catches
- *    a tracer that came after the sweep);
+ *    a tracer that came after the sweep); the kernel walk names the
+ *    processes with a traced thread, so /proc is read for those only;
  *  - descriptors are looked at with AT_STATX_DONT_SYNC, so a hung network
  *    or FUSE file system a holder has open cannot stall the sweep;
  *  - where tp_sweep_prepare() loaded the kernel walk (sweep_bpf.c), the
@@ -277,6 +278,11 @@ struct scan {
 	const struct pidset *frozen;	/* in the frozen cgroups */
 	unsigned acted;		/* updated atomically */
 	unsigned tracers;	/* tracers killed, updated atomically */
+	struct pidset traced;	/* kernel walk: processes with a traced
+				   thread in the last walk */
+	bool any_traced;	/* traced has any */
+	bool traced_known;	/* a kernel pass is acting: look for the
+				   tracers of those in traced only */
 };
 
 /* What a sweep leaves for tp_sweep_finish(). */
@@ -446,7 +452,8 @@ act(struct scan *sc, pid_t pid, int pidfd)
 		    SIGSTOP : SIGKILL, NULL, 0) == 0) {
 		__atomic_add_fetch(&sc->acted, 1, __ATOMIC_RELAXED);
 		pidset_add(sc->seen, pid);
-		if (sc->what == KILL_HOLDERS) {
+		if (sc->what == KILL_HOLDERS &&
+		    (!sc->traced_known || pidset_has(&sc->traced, pid))) {
 			unsigned n = kill_tracers(pid, sc->seen);
 
 			__atomic_add_fetch(&sc->acted, n, __ATOMIC_RELAXED);
@@ -482,6 +489,40 @@ scan_one(struct scan *sc, pid_t pid)
 }
 
 /*
+ * The kernel walk names a process with a traced thread by its negated PID:
+ * take those out of the walk's n pids into sc->traced.
+ */
+static void
+split_traced(struct scan *sc, size_t *n)
+{
+	size_t kept = 0;
+
+	if (sc->any_traced)
+		memset(sc->traced.bits, 0, sc->traced.words *
+		       sizeof(*sc->traced.bits));
+	sc->any_traced = false;
+	for (size_t i = 0; i < *n; i++) {
+		if (sc->pids[i] >= 0) {
+			sc->pids[kept++] = sc->pids[i];
+		} else if (sc->pids[i] != INT_MIN) {
+			pidset_add(&sc->traced, -sc->pids[i]);
+			sc->any_traced = true;
+		}
+	}
+	*n = kept;
+}
+
+/* The kernel walk, its traced processes taken out. */
+static int
+kernel_walk(struct scan *sc, size_t *n)
+{
+	if (tp_sweep_bpf_find(sc->sw, &sc->pids, &sc->cap, n) == -1)
+		return -1;
+	split_traced(sc, n);
+	return 0;
+}
+
+/*
  * A pass of KILL_HOLDERS from the kernel's walk (sweep_bpf.c): every
  * process it reports is taken by pidfd, then the walk runs again, and
  * those it reports again are holders while their pidfd is held, so never
@@ -507,9 +548,9 @@ kernel_pass(struct scan *sc)
 
 	sc->acted = 0;
 	sc->walked = sc->more = false;
-	if (pidset_init(&taken) == -1 || pidset_init(&again) == -1 ||
-	    (!reuse && tp_sweep_bpf_find(sc->sw, &sc->pids, &sc->cap,
-					       &n) == -1) ||
+	if ((sc->traced.bits == NULL && pidset_init(&sc->traced) == -1) ||
+	    pidset_init(&taken) == -1 || pidset_init(&again) == -1 ||
+	    (!reuse && kernel_walk(sc, &n) == -1) ||
 	    (n && (held = malloc(n * sizeof(*held))) == NULL))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -522,10 +563,11 @@ kernel_pass(struct scan *sc)
 		if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) != -1)
 			held[nheld++] = (struct held){ pid, fd };
 	}
-	if (nheld && tp_sweep_bpf_find(sc->sw, &sc->pids, &sc->cap, &n) == -1)
+	if (nheld && kernel_walk(sc, &n) == -1)
 		goto out;
 	for (size_t i = 0; nheld && i < n; i++)
 		pidset_add(&again, sc->pids[i]);
+	sc->traced_known = true;	/* by the walk just made */
 	for (size_t i = 0; i < nheld; i++) {
 		if (!pidset_has(&again, held[i].pid))
 			continue;
@@ -533,6 +575,7 @@ kernel_pass(struct scan *sc)
 		if (act(sc, held[i].pid, held[i].fd))
 			held[i].fd = -1;	/* kept */
 	}
+	sc->traced_known = false;
 	for (size_t i = 0; nheld && i < n && !sc->more; i++)
 		sc->more = sc->pids[i] != self &&
 			   !pidset_has(sc->seen, sc->pids[i]);
@@ -853,6 +896,7 @@ tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 		tp_err_set(err, "sweep: /proc: %s", strerror(errno));
 out:
 	free(sc.pids);
+	free(sc.traced.bits);
 	free(killed.bits);
 	free(clean.bits);
 	free(members.bits);

@@ -360,7 +360,7 @@ def test_sweep_kills_a_holder_in_another_pid_namespace(procs, walk):
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True)
             out = b""
-            while b"READY" not in out:
+            while b"READY" not in out or not out.endswith(b"\n"):
                 out += os.read(master, 256)
             os.close(slave)                     # (the sweep would kill us)
             slave = -1
