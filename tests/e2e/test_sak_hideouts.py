@@ -57,8 +57,38 @@ def sync(child, screen):
     child.expect_exact(TSH_PROMPT)
 
 
+class Pidfds:
+    """Processes an adversary started (its READY line names them), held by
+    pidfds and killed through them at the end, whatever a test left."""
+
+    def __init__(self):
+        self.fds = []
+
+    def track(self, *pids):
+        for pid in pids:
+            try:
+                self.fds.append(os.pidfd_open(pid))
+            except ProcessLookupError:
+                pass
+
+    def kill_all(self):
+        for fd in self.fds:
+            try:
+                signal.pidfd_send_signal(fd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.close(fd)
+
+
 @pytest.fixture
-def pty_adversary(procs):
+def pidfds():
+    tracker = Pidfds()
+    yield tracker
+    tracker.kill_all()
+
+
+@pytest.fixture
+def pty_adversary(procs, pidfds):
     """start(*args): an adversary on a new pty, in a session of its own
     without a controlling terminal; (its process, the pty's path, its
     READY line's numbers) once it is READY."""
@@ -75,7 +105,9 @@ def pty_adversary(procs):
         while b"READY" not in out or not out.endswith(b"\n"):
             out += os.read(master, 256)
         line = out[out.index(b"READY"):].split(b"\n")[0].split()
-        return p, path, [int(w) for w in line[1:]]
+        pids = [int(w) for w in line[1:]]
+        pidfds.track(*pids)
+        return p, path, pids
     yield start
     for m in masters:
         os.close(m)
@@ -262,7 +294,7 @@ def test_an_io_uring_with_the_pty(session, scratch):
         back_to_shell(child)
 
 
-def test_an_io_uring_with_the_terminal(session, scratch):
+def test_an_io_uring_with_the_terminal(session, scratch, pidfds):
     """A root process outside the session with the terminal only as a
     fixed file of an io_uring: not killed, revoked; what is typed after
     the key goes to the trusted shell, not to its reads."""
@@ -278,6 +310,7 @@ def test_an_io_uring_with_the_terminal(session, scratch):
             os.close(tty)
         child.expect(r"READY (\d+)")
         ring = int(child.match.group(1))
+        pidfds.track(ring)
         screen = press_sak(child, u.pw_uid)
         sync(child, screen)
         got = ring_results(result)
