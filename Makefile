@@ -35,7 +35,8 @@ endif
 DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
 	python3-pexpect mandoc clang libclang-rt-14-dev auditd acl \
-	libpam-modules passwd tmux psmisc pamtester libbpf-dev bpftool
+	libpam-modules passwd tmux psmisc pamtester libbpf-dev bpftool \
+	liburing-dev
 
 # Libraries every program links through libtpath (lazy: after make deps).
 PKG_LIBS  = pam ncurses audit libcrypto libacl libbpf
@@ -153,10 +154,13 @@ $(PAM_MODULE): $(B)/obj/pam/pam_tpath.o $(LIB) pam/pam_tpath.map
 		-Wl,--version-script=pam/pam_tpath.map -o $@ \
 		$(B)/obj/pam/pam_tpath.o $(LIB) $(PKG_LDLIBS) -lpthread
 
+# The adversary helper also holds a terminal through an io_uring.
+$(B)/tests/helpers/adversary: HELPER_LDLIBS = $(shell pkg-config --libs liburing)
+
 $(B)/tests/%: $(B)/obj/tests/%.o $(TSH_LIB) $(GETTY_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSH_LIB) $(GETTY_LIB) $(LIB) \
-		$(CMOCKA_LDLIBS) $(PKG_LDLIBS) -lpthread $(SAN_LDLIBS)
+		$(CMOCKA_LDLIBS) $(HELPER_LDLIBS) $(PKG_LDLIBS) -lpthread $(SAN_LDLIBS)
 
 # The build lints every man page.
 $(B)/man.lint: $(MANPAGES)

@@ -1,10 +1,12 @@
 /*
- * proc.c - reading /proc/PID/stat.
+ * proc.c - reading /proc/PID/stat and /proc/PID/status.
  *
  * Defends against the process named: its name (in parentheses) may hold
- * anything, spaces and parentheses included, so the fields are counted
- * from the last ')'; every number is parsed bounded, and a line that is
- * not exactly what the kernel writes is refused.
+ * anything, spaces and parentheses included, so the fields of stat are
+ * counted from the last ')'; in status the kernel escapes it, and the
+ * fields are found by their names at the start of a line; every number
+ * is parsed bounded, and a line that is not exactly what the kernel
+ * writes is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +61,53 @@ tp_proc_read(pid_t pid, struct tp_proc *p)
 	p->sid = (pid_t)v[3];
 	p->tty_nr = (unsigned)v[4];
 	p->start = v[FIELDS - 1];
+	return 0;
+}
+
+/* The number after "\nname:\t" in the text of a status file. */
+static int
+status_number(const char *text, const char *name, pid_t *v)
+{
+	char key[32], num[16];
+	unsigned long long n;
+	const char *at;
+	size_t len;
+
+	snprintf(key, sizeof(key), "\n%s:\t", name);
+	if ((at = strstr(text, key)) == NULL)
+		return -1;
+	at += strlen(key);
+	if ((len = strcspn(at, "\n")) == 0 || len >= sizeof(num) ||
+	    at[len] != '\n')
+		return -1;
+	memcpy(num, at, len);
+	num[len] = '\0';
+	if (stz_parse_uint(num, 0, INT_MAX, &n) == -1)
+		return -1;
+	*v = (pid_t)n;
+	return 0;
+}
+
+int
+tp_proc_status(pid_t pid, struct tp_proc_status *st)
+{
+	char path[32], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (pid <= 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno = pid <= 0 ? EINVAL : errno, -1;
+	/* Tgid and TracerPid come in the first few lines */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return errno = n == 0 ? ESRCH : errno, -1;
+	buf[n] = '\0';
+	if (strncmp(buf, "Name:\t", 6) != 0 ||
+	    status_number(buf, "Tgid", &st->tgid) == -1 ||
+	    status_number(buf, "TracerPid", &st->tracer) == -1)
+		return errno = EINVAL, -1;
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
- * proc.h - what /proc says of a process: one bounded parser of
- * /proc/PID/stat, and a process identity that a later process with the
+ * proc.h - what /proc says of a process: bounded parsers of
+ * /proc/PID/stat and of /proc/PID/status, and a process identity that a later process with the
  * same PID cannot have.
  */
 #ifndef TPATH_PROC_H
@@ -19,6 +19,19 @@ struct tp_proc {
 
 /* /proc/PID/stat of pid (0: the calling process); -1 with errno. */
 int tp_proc_read(pid_t pid, struct tp_proc *p);
+
+/* From /proc/PID/status: what /proc/PID/stat does not say. */
+struct tp_proc_status {
+	pid_t tgid;		/* the process (thread group) of the thread */
+	pid_t tracer;		/* the thread that ptraces it, or 0 */
+};
+
+/*
+ * /proc/PID/status of pid, a process or any of its threads (a TID); -1
+ * with errno.  The name (the first line) is escaped by the kernel, so no
+ * line can be faked by it.
+ */
+int tp_proc_status(pid_t pid, struct tp_proc_status *st);
 
 /* The controlling terminal's device number in tty_nr (0: none). */
 dev_t tp_proc_tty(const struct tp_proc *p);

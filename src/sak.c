@@ -18,19 +18,29 @@
  *    descriptor table: multithreaded processes are scanned thread by thread;
  *  - the session cannot fork its way out while the sweep runs: its
  *    shells' cgroups are frozen, or its processes stopped;
+ *  - a holder's tracer, which holds nothing itself, could keep the holder
+ *    stopped in its exit once killed (PTRACE_O_TRACEEXIT), its
+ *    descriptors open, for as long as it likes: the tracers of every
+ *    thread of a holder, and theirs, are killed with it (a frozen
+ *    holder's at the finish, just before it can exit, which also catches
+ *    a tracer that came after the sweep); the kernel walk names the
+ *    processes with a traced thread, so /proc is read for those only;
  *  - descriptors are looked at with AT_STATX_DONT_SYNC, so a hung network
  *    or FUSE file system a holder has open cannot stall the sweep;
  *  - where tp_sweep_prepare() loaded the kernel walk (sweep_bpf.c), the
  *    holders come from it instead of /proc, under the same rules: device
  *    numbers and devpts instances, sessions, every descriptor table,
  *    confirmed with the pidfd held (kernel_pass).
- * Descriptors no scan can see (in flight over a Unix socket, /dev/tty
- * opened before a setsid) are the caller's: hang the terminal up after.
+ * Descriptors no scan can see (in flight over a Unix socket, an io_uring's
+ * fixed files, /dev/tty opened before a setsid) are the caller's: hang the
+ * terminal up after.  So are the descriptors of a holder the kernel cannot
+ * end at once (in uninterruptible sleep: it dies when it wakes).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -47,11 +57,13 @@
 #include <linux/magic.h>
 
 #include "cgroup.h"
+#include "proc.h"
 #include "sak.h"
 #include "sweep_bpf.h"
 
 #define SWEEP_LIMIT_MS	5000	/* then give up on holders in D state */
 #define FREEZE_LIMIT_MS	1000	/* then stop the session by signals */
+#define MAX_TRACERS	64	/* tracers of tracers followed, per thread */
 
 ssize_t
 tp_sak_find(struct tp_sak *s, const char *buf, size_t len)
@@ -265,13 +277,22 @@ struct scan {
 	struct pidset *clean;	/* seen holding nothing: done with */
 	const struct pidset *frozen;	/* in the frozen cgroups */
 	unsigned acted;		/* updated atomically */
+	unsigned tracers;	/* tracers killed, updated atomically */
+	struct pidset traced;	/* kernel walk: processes with a traced
+				   thread in the last walk */
+	bool any_traced;	/* traced has any */
+	bool traced_known;	/* a kernel pass is acting: look for the
+				   tracers of those in traced only */
 };
 
 /* What a sweep leaves for tp_sweep_finish(). */
 struct tp_sweep_state {
 	char (*frozen)[PATH_MAX];	/* the cgroups it froze */
 	size_t nfrozen;
-	int *doomed;		/* pidfds of frozen holders, not yet killed */
+	struct doomed {		/* frozen holders, not yet killed */
+		int pidfd;
+		pid_t pid;
+	} *doomed;
 	size_t ndoomed, cap;
 	pthread_mutex_t lock;
 	struct pidset stopped;	/* without a cgroup: what it stopped */
@@ -280,14 +301,14 @@ struct tp_sweep_state {
 
 /* Keep a frozen holder's pidfd for later; false when it cannot. */
 static bool
-doom(struct tp_sweep_state *st, int pidfd)
+doom(struct tp_sweep_state *st, pid_t pid, int pidfd)
 {
 	bool kept = false;
 
 	pthread_mutex_lock(&st->lock);
 	if (st->ndoomed == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 256;
-		int *more = realloc(st->doomed, cap * sizeof(*more));
+		struct doomed *more = realloc(st->doomed, cap * sizeof(*more));
 
 		if (more) {
 			st->doomed = more;
@@ -295,7 +316,7 @@ doom(struct tp_sweep_state *st, int pidfd)
 		}
 	}
 	if (st->ndoomed < st->cap) {
-		st->doomed[st->ndoomed++] = pidfd;
+		st->doomed[st->ndoomed++] = (struct doomed){ pidfd, pid };
 		kept = true;
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -340,6 +361,76 @@ is_holder(struct scan *sc, pid_t pid, const char *name)
 }
 
 /*
+ * Kill the tracer of thread tid, and the tracer of that, up the chain (at
+ * most MAX_TRACERS).  Each is taken by a pidfd for its process, then found
+ * still the same thread of it, still tracing: a PID reused meanwhile is
+ * never signalled.  seen (or NULL): the processes done with; a tracer
+ * killed is added.  Returns how many it killed.
+ */
+static unsigned
+kill_tracer_chain(pid_t tid, struct pidset *seen)
+{
+	pid_t self = getpid();
+	unsigned n = 0;
+
+	for (unsigned depth = 0; depth < MAX_TRACERS; depth++) {
+		struct tp_proc_status st, tr, again;
+		bool same;
+		int fd;
+
+		if (tp_proc_status(tid, &st) == -1 || st.tracer <= 0 ||
+		    tp_proc_status(st.tracer, &tr) == -1 || tr.tgid == self ||
+		    (seen && pidset_has(seen, tr.tgid)) ||
+		    (fd = (int)syscall(SYS_pidfd_open, tr.tgid, 0)) == -1)
+			break;
+		same = tp_proc_status(tid, &again) == 0 &&
+		       again.tracer == st.tracer &&
+		       tp_proc_status(st.tracer, &again) == 0 &&
+		       again.tgid == tr.tgid;
+		if (same && syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL,
+				    0) == 0) {
+			n++;
+			if (seen)
+				pidset_add(seen, tr.tgid);
+		}
+		close(fd);
+		if (!same)
+			break;
+		tid = st.tracer;
+	}
+	return n;
+}
+
+/*
+ * A holder's tracer holds what it holds: it can make it do anything, and
+ * keep it, killed, stopped in its exit with its descriptors open
+ * (PTRACE_O_TRACEEXIT) for as long as it likes.  Kill the tracers of
+ * every thread of pid (ptrace is per thread), after pid itself is killed:
+ * let go by its tracer, it cannot run again.
+ */
+static unsigned
+kill_tracers(pid_t pid, struct pidset *seen)
+{
+	char path[32];
+	struct dirent *e;
+	unsigned n = 0;
+	DIR *task;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((task = opendir(path)) == NULL)
+		return 0;
+	while ((e = readdir(task)) != NULL) {
+		char *end;
+		long tid = strtol(e->d_name, &end, 10);
+
+		if (*end == '\0' && tid > 0 && tid <= INT_MAX)
+			n += kill_tracer_chain((pid_t)tid, seen);
+	}
+	closedir(task);
+	return n;
+}
+
+/*
  * Act on a holder whose pidfd is held: stop it, or kill it, or (frozen)
  * doom it.  True when its pidfd is kept (doomed); the caller closes it
  * otherwise.
@@ -350,10 +441,10 @@ act(struct scan *sc, pid_t pid, int pidfd)
 	/* frozen: it cannot run, and is killed once the prompt is up (its
 	   exit would slow the prompt down); the rest now */
 	if (sc->what == KILL_HOLDERS && pidset_has(sc->frozen, pid) &&
-	    doom(sc->sw->state, pidfd)) {
+	    doom(sc->sw->state, pid, pidfd)) {
 		__atomic_add_fetch(&sc->acted, 1, __ATOMIC_RELAXED);
 		pidset_add(sc->seen, pid);
-		return true;
+		return true;	/* its tracers: at the finish, with it */
 	}
 	if (sc->what == KILL_HOLDERS)
 		setpriority(PRIO_PROCESS, (id_t)pid, 19);
@@ -361,6 +452,13 @@ act(struct scan *sc, pid_t pid, int pidfd)
 		    SIGSTOP : SIGKILL, NULL, 0) == 0) {
 		__atomic_add_fetch(&sc->acted, 1, __ATOMIC_RELAXED);
 		pidset_add(sc->seen, pid);
+		if (sc->what == KILL_HOLDERS &&
+		    (!sc->traced_known || pidset_has(&sc->traced, pid))) {
+			unsigned n = kill_tracers(pid, sc->seen);
+
+			__atomic_add_fetch(&sc->acted, n, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&sc->tracers, n, __ATOMIC_RELAXED);
+		}
 	}
 	return false;
 }
@@ -391,6 +489,40 @@ scan_one(struct scan *sc, pid_t pid)
 }
 
 /*
+ * The kernel walk names a process with a traced thread by its negated PID:
+ * take those out of the walk's n pids into sc->traced.
+ */
+static void
+split_traced(struct scan *sc, size_t *n)
+{
+	size_t kept = 0;
+
+	if (sc->any_traced)
+		memset(sc->traced.bits, 0, sc->traced.words *
+		       sizeof(*sc->traced.bits));
+	sc->any_traced = false;
+	for (size_t i = 0; i < *n; i++) {
+		if (sc->pids[i] >= 0) {
+			sc->pids[kept++] = sc->pids[i];
+		} else if (sc->pids[i] != INT_MIN) {
+			pidset_add(&sc->traced, -sc->pids[i]);
+			sc->any_traced = true;
+		}
+	}
+	*n = kept;
+}
+
+/* The kernel walk, its traced processes taken out. */
+static int
+kernel_walk(struct scan *sc, size_t *n)
+{
+	if (tp_sweep_bpf_find(sc->sw, &sc->pids, &sc->cap, n) == -1)
+		return -1;
+	split_traced(sc, n);
+	return 0;
+}
+
+/*
  * A pass of KILL_HOLDERS from the kernel's walk (sweep_bpf.c): every
  * process it reports is taken by pidfd, then the walk runs again, and
  * those it reports again are holders while their pidfd is held, so never
@@ -411,13 +543,14 @@ kernel_pass(struct scan *sc)
 	pid_t self = getpid();
 	bool ran = false;	/* a holder that could run was acted on */
 	bool reuse = sc->walked;
+	unsigned tracers = sc->tracers;
 	int rc = -1;
 
 	sc->acted = 0;
 	sc->walked = sc->more = false;
-	if (pidset_init(&taken) == -1 || pidset_init(&again) == -1 ||
-	    (!reuse && tp_sweep_bpf_find(sc->sw, &sc->pids, &sc->cap,
-					       &n) == -1) ||
+	if ((sc->traced.bits == NULL && pidset_init(&sc->traced) == -1) ||
+	    pidset_init(&taken) == -1 || pidset_init(&again) == -1 ||
+	    (!reuse && kernel_walk(sc, &n) == -1) ||
 	    (n && (held = malloc(n * sizeof(*held))) == NULL))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -430,10 +563,11 @@ kernel_pass(struct scan *sc)
 		if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) != -1)
 			held[nheld++] = (struct held){ pid, fd };
 	}
-	if (nheld && tp_sweep_bpf_find(sc->sw, &sc->pids, &sc->cap, &n) == -1)
+	if (nheld && kernel_walk(sc, &n) == -1)
 		goto out;
 	for (size_t i = 0; nheld && i < n; i++)
 		pidset_add(&again, sc->pids[i]);
+	sc->traced_known = true;	/* by the walk just made */
 	for (size_t i = 0; i < nheld; i++) {
 		if (!pidset_has(&again, held[i].pid))
 			continue;
@@ -441,9 +575,11 @@ kernel_pass(struct scan *sc)
 		if (act(sc, held[i].pid, held[i].fd))
 			held[i].fd = -1;	/* kept */
 	}
+	sc->traced_known = false;
 	for (size_t i = 0; nheld && i < n && !sc->more; i++)
 		sc->more = sc->pids[i] != self &&
 			   !pidset_has(sc->seen, sc->pids[i]);
+	ran |= sc->tracers != tracers;	/* they could run too */
 	sc->walked = nheld && !ran;
 	sc->npids = n;
 	sc->sw->scans++;
@@ -760,6 +896,7 @@ tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 		tp_err_set(err, "sweep: /proc: %s", strerror(errno));
 out:
 	free(sc.pids);
+	free(sc.traced.bits);
 	free(killed.bits);
 	free(clean.bits);
 	free(members.bits);
@@ -773,9 +910,18 @@ tp_sweep_finish(struct tp_sweep *sw)
 
 	if (st == NULL)
 		return;
+	/* killed, then let go by their tracers (one may have come since the
+	   sweep): thawed, they exit, and no ptrace stop can hold them */
+	for (size_t i = 0; i < st->ndoomed; i++)
+		syscall(SYS_pidfd_send_signal, st->doomed[i].pidfd, SIGKILL,
+			NULL, 0);
 	for (size_t i = 0; i < st->ndoomed; i++) {
-		syscall(SYS_pidfd_send_signal, st->doomed[i], SIGKILL, NULL, 0);
-		close(st->doomed[i]);
+		struct pollfd exited = { st->doomed[i].pidfd, POLLIN, 0 };
+
+		/* its PID is its own while it has not exited */
+		if (poll(&exited, 1, 0) == 0)
+			kill_tracers(st->doomed[i].pid, NULL);
+		close(st->doomed[i].pidfd);
 	}
 	thaw(st);
 	if (st->stopped.bits)

@@ -102,18 +102,19 @@ int tp_sweep_add_session(struct tp_sweep *sw, pid_t sid);
  * a cgroup every process of the session (by session ID) is stopped first
  * with SIGSTOP, scan after scan until none is new.  Holders outside those
  * cgroups are killed with SIGKILL at once, through a pidfd (never a
- * recycled PID); frozen holders are doomed: they cannot run, and are
- * killed by tp_sweep_finish(), so that their exits do not slow down what
- * comes first (the hang-up, the reset, the trusted shell).  Scans repeat
- * until a whole scan finds no new holder.  Returns 0, or -1 when holders
+ * recycled PID), and so are their tracers (any thread's, and theirs);
+ * frozen holders are doomed: they cannot run, and are killed by
+ * tp_sweep_finish(), so that their exits do not slow down what comes
+ * first (the hang-up, the reset, the trusted shell).  Scans repeat until a
+ * whole scan finds no new holder.  Returns 0, or -1 when holders
  * still came after the time limit; either way, call tp_sweep_finish().
  */
 int tp_sweep_run(struct tp_sweep *sw, struct tp_err *err);
 
 /*
- * Kill the doomed, thaw the frozen cgroups, continue the stopped
- * processes: processes of the session that hold none of the terminals
- * live on.
+ * Kill the doomed and then their tracers, thaw the frozen cgroups,
+ * continue the stopped processes: processes of the session that hold none
+ * of the terminals live on.
  */
 void tp_sweep_finish(struct tp_sweep *sw);
 

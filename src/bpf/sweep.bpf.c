@@ -54,6 +54,7 @@ struct signal_struct {
 } CORE;
 
 struct task_struct {
+	unsigned int ptrace;		/* PT_PTRACED: it has a tracer */
 	int tgid;
 	struct signal_struct *signal;
 } CORE;
@@ -137,7 +138,9 @@ emit(struct bpf_iter_meta *meta, struct task_struct *task)
 }
 
 /* Every task whose session is one of ours, or whose controlling terminal
- * is one of the devices (a pty: on its devpts instance). */
+ * is one of the devices (a pty: on its devpts instance).  And, negated,
+ * every process with a traced thread (each thread is walked): the sweep
+ * looks for the tracers of a holder only there. */
 SEC("iter/task")
 int sessions(struct bpf_iter__task *ctx)
 {
@@ -148,6 +151,11 @@ int sessions(struct bpf_iter__task *ctx)
 
 	if (task == NULL)
 		return 0;
+	if (task->ptrace) {
+		int traced = -task->tgid;
+
+		bpf_seq_write(ctx->meta->seq, &traced, sizeof(traced));
+	}
 	sid = task->signal->pids[PIDTYPE_SID]->numbers[0].nr;
 	for (__u32 i = 0; i < MAX && i < nsids; i++)
 		if (sids[i] == sid) {

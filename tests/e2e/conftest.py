@@ -7,6 +7,7 @@ import grp
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -101,6 +102,35 @@ def scratch():
     d.chmod(0o755)
     yield d
     shutil.rmtree(d)
+
+
+@pytest.fixture
+def vt8():
+    """The virtual console tty8, its screen readable at /dev/vcs8 and
+    /dev/vcsa8: opened once, which allocates it (a devtmpfs /dev then
+    gets its screen devices), and where those are still missing (a /dev
+    of a container, a static /dev), made with mknod (char 7, 8 and 128+8)
+    and removed afterwards.  A skip where /dev/tty8 itself is missing.
+    No test touches tty1 to tty7."""
+    vt = "/dev/tty8"
+    if os.geteuid() != 0:
+        pytest.skip("needs root for the virtual console tty8")
+    if not os.path.exists(vt):
+        pytest.skip("no virtual console tty8 here")
+    try:
+        os.close(os.open(vt, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK))
+    except OSError as e:
+        pytest.skip(f"{vt} cannot be opened here: {e}")
+    made = []
+    for path, minor in (("/dev/vcs8", 8), ("/dev/vcsa8", 128 + 8)):
+        if not os.path.exists(path):
+            os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(7, minor))
+            made.append(path)
+    try:
+        yield vt
+    finally:
+        for path in made:
+            os.unlink(path)
 
 
 def program(name):

@@ -82,7 +82,7 @@ def press_sak(child, uid, settle=0.1):
 
 def back_to_shell(child):
     child.sendline("shell")
-    child.expect_exact("$ ")
+    child.expect(r"(?<!tsh)\$ ")             # the login shell's prompt
 
 
 @pytest.mark.parametrize("command", [
@@ -91,20 +91,23 @@ def back_to_shell(child):
     "{adv} setsid",                     # a new session, the pty re-opened
     "{adv} reopen",                     # re-opens it as fast as it can
     "{adv} forkbomb 200",               # bounded by the test
+    "{adv} clonebomb 200",              # no SIGCHLD: children nobody reaps
+    "{adv} vfork 100",                  # a growing chain of vfork parents (D)
 ])
 def test_adversary_in_the_session(session, command):
     child, u = session
     for _ in range(TRIALS):
         pid = run(child, command.format(adv=helper("adversary")))
-        press_sak(child, u.pw_uid, settle=0.3 if "forkbomb" in command
+        press_sak(child, u.pw_uid, settle=0.3 if "bomb" in command
                   else 0.05)
         assert gone(pid)
         back_to_shell(child)
 
 
-def holder_outside(path):
+def holder_outside(path, wrap=()):
     """A root process in no session of the user's that opened the
-    terminal itself and ignores every signal it can."""
+    terminal itself and ignores every signal it can (run by wrap: a
+    command that runs the rest)."""
     code = ("import os, signal, sys, time\n"
             "for s in signal.valid_signals():\n"
             "    try: signal.signal(s, signal.SIG_IGN)\n"
@@ -115,8 +118,8 @@ def holder_outside(path):
             "    time.sleep(0.01)\n"
             "    try: os.write(fd, b'')\n"
             "    except OSError: pass\n")
-    return subprocess.Popen(["python3", "-c", code], stdout=subprocess.PIPE,
-                            start_new_session=True)
+    return subprocess.Popen([*wrap, "python3", "-c", code],
+                            stdout=subprocess.PIPE, start_new_session=True)
 
 
 def test_root_holder_of_the_terminal_outside_the_session(session):
@@ -224,14 +227,12 @@ def vt_screen(n):
     return [text[i:i + cols] for i in range(0, rows * cols, cols)]
 
 
-def test_on_a_virtual_console(getty, procs):
+def test_on_a_virtual_console(getty, procs, vt8):
     """tgetty on the real virtual console tty8, keys typed with TIOCSTI and
     the screen read from /dev/vcs8: a root holder of the console that
     ignores every signal is killed by the key, and the real prompt is on
     the screen."""
-    vt = "/dev/tty8"
-    if not all(os.path.exists(p) for p in (vt, "/dev/vcs8", "/dev/vcsa8")):
-        pytest.skip("no virtual console tty8 here")
+    vt = vt8
     confdir = getty.confdir
     (confdir / "login.cfg").write_text("default:\n\tlogindelay = 0\n"
                                        "\tsak_enabled = true\n")
@@ -552,10 +553,12 @@ def owned(uid):
 
 
 @pytest.mark.parametrize("walk", WALKS)
-def test_sweep_without_a_cgroup(testuser, procs, walk):
+@pytest.mark.parametrize("bomb", ["forkbomb", "clonebomb", "vfork"])
+def test_sweep_without_a_cgroup(testuser, procs, walk, bomb):
     """Where the session has no cgroup, its processes are stopped first
     (SIGSTOP, pass after pass), holders killed, the rest continued: a fork
-    bomb holding a pty leaves no survivor, and a process of the same
+    bomb holding a pty (fork, clone without SIGCHLD, a chain of vfork
+    parents waiting in D) leaves no survivor, and a process of the same
     session that holds nothing runs on.  Either walk finds the holders."""
     master, slave = os.openpty()
     path = os.ttyname(slave)
@@ -570,7 +573,7 @@ def test_sweep_without_a_cgroup(testuser, procs, walk):
     try:
         leader = procs.popen(user + ["sh", "-c",
                                      "sleep 1000 </dev/null >/dev/null 2>&1 &"
-                                     f" exec {helper('adversary')} forkbomb "
+                                     f" exec {helper('adversary')} {bomb} "
                                      "300"],
                              stdin=slave, stdout=slave, stderr=slave,
                              start_new_session=True)

@@ -99,10 +99,8 @@ def test_reset_bytes_per_terminal_type(procs, term):
     os.close(slave)
 
 
-def test_virtual_console_is_reset(procs):
-    vt, vcs = "/dev/tty8", "/dev/vcs8"
-    if not (os.path.exists(vt) and os.path.exists(vcs)):
-        pytest.skip("no virtual console tty8 here")
+def test_virtual_console_is_reset(procs, vt8):
+    vt, vcs = vt8, "/dev/vcs8"
     try:
         fd = os.open(vt, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
         fcntl.ioctl(fd, 0x4B3B, b"\0\0\0\0")        # KDGETMODE

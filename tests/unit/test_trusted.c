@@ -1,5 +1,8 @@
-/* test_trusted.c - /proc/PID/stat, and the trusted-path record: what is
- * believed, what is refused, and what a starting tgetty removes. */
+/* test_trusted.c - /proc/PID/stat and status, and the trusted-path
+ * record: what is believed, what is refused, and what a starting tgetty
+ * removes. */
+#include <dirent.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +64,72 @@ test_proc_stat_of_self_and_a_child(void **state)
 	assert_int_equal(tp_proc_read(pid, &again), -1);
 	assert_int_equal(tp_boot_id(boot), 0);
 	assert_int_equal(strlen(boot), 36);
+}
+
+static void *
+idle(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+static void
+test_proc_status_names_the_process_and_the_tracer(void **state)
+{
+	struct tp_proc_status self, child, thread;
+	pid_t pid;
+	int sync[2];
+	char c;
+
+	(void)state;
+	/* a name that tries to fake a line does not: the kernel escapes it */
+	assert_int_equal(prctl(PR_SET_NAME, "x\nTracerPid:\t1"), 0);
+	assert_int_equal(tp_proc_status(getpid(), &self), 0);
+	assert_int_equal(self.tgid, getpid());
+	assert_int_equal(self.tracer, 0);
+	assert_int_equal(tp_proc_status(0, &self), -1);
+	assert_int_equal(pipe(sync), 0);
+	if ((pid = fork()) == 0) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, idle, NULL);
+		(void)!write(sync[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(read(sync[0], &c, 1), 1);
+	assert_int_equal(ptrace(PTRACE_SEIZE, pid, 0, 0), 0);
+	assert_int_equal(tp_proc_status(pid, &child), 0);
+	assert_int_equal(child.tgid, pid);
+	assert_int_equal(child.tracer, getpid());
+	/* a thread: its own tracer (none), its process's ID */
+	{
+		char path[64];
+		DIR *d;
+		struct dirent *e;
+		pid_t tid = 0;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+		assert_non_null(d = opendir(path));
+		while ((e = readdir(d)) != NULL) {
+			long n = strtol(e->d_name, NULL, 10);
+
+			if (n > 0 && n != pid)
+				tid = (pid_t)n;
+		}
+		closedir(d);
+		assert_true(tid > 0);
+		assert_int_equal(tp_proc_status(tid, &thread), 0);
+		assert_int_equal(thread.tgid, pid);
+		assert_int_equal(thread.tracer, 0);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+	assert_int_equal(tp_proc_status(pid, &child), -1);
+	close(sync[0]);
+	close(sync[1]);
 }
 
 /* Replace the value of attr in the record with value. */
@@ -206,6 +276,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_stat_of_self_and_a_child),
+		cmocka_unit_test(test_proc_status_names_the_process_and_the_tracer),
 		cmocka_unit_test(test_a_record_is_believed_for_its_session_pty_and_user),
 		cmocka_unit_test(test_a_record_outlives_nothing),
 		cmocka_unit_test(test_a_starting_tgetty_removes_the_records_of_gone_ones),
