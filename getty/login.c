@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "login.h"
+#include "files.h"
 #include "lineedit.h"
 
 struct conv_ctx {
@@ -36,18 +37,7 @@ struct conv_ctx {
 static void
 say(int tty, const char *s)
 {
-	size_t len = strlen(s);
-
-	while (len > 0) {
-		ssize_t n = write(tty, s, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
+	(void)tp_write_all(tty, s, strlen(s));
 }
 
 enum line { LINE_OK, LINE_ABORTED, LINE_SAK };

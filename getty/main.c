@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "files.h"
 #include "logintimes.h"
 #include "permit.h"
 #include "portlog.h"
@@ -245,7 +246,7 @@ failed(const struct opts *o, time_t when, unsigned *failures)
 	struct tp_err err;
 	bool just;
 
-	(void)!write(port.tty, "Login incorrect\n", 16);
+	(void)tp_write_all(port.tty, "Login incorrect\n", 16);
 	if (portlog_fail(o->statedir, port.path, &port.pc, when, &just,
 			 &err) == -1) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);

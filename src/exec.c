@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "files.h"
 #include "verify.h"
 
 static void
@@ -49,7 +50,6 @@ tp_prog_close(struct tp_prog *p)
 static int
 open_regular(const char *path)
 {
-	char proc[64];
 	struct stat sb;
 	int pfd, fd;
 
@@ -64,8 +64,7 @@ open_regular(const char *path)
 		errno = S_ISDIR(sb.st_mode) ? EISDIR : EACCES;
 		return -1;
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	fd = open(proc, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	fd = tp_fd_reopen(pfd, O_RDONLY);
 	close(pfd);
 	return fd;
 }
@@ -78,15 +77,11 @@ check(const struct tcb_db *db, int fd, char *path, char *why, size_t whylen)
 	const char *no;
 	struct tcb_report rep;
 	struct tp_err err;
-	char proc[64];
-	ssize_t n;
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if ((n = readlink(proc, path, PATH_MAX - 1)) == -1) {
+	if (tp_fd_path(fd, path, PATH_MAX) == -1) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		return TP_PROG_ERROR;
 	}
-	path[n] = '\0';
 	/* the name of what was opened, exactly: no second lookup */
 	e = tcb_db_find_exact(db, path);
 	if (!tcb_entry_trusted(e, &no)) {

@@ -16,26 +16,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "tcbdb.h"
 #include "verify.h"
 
 char *
 tcb_canonical(const char *path, struct tp_err *err)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
+	const char *base;
 	char *dir, *real, *out = NULL;
 
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+	if (tp_path_split(path, &dir, &base) == -1 && errno == EINVAL) {
 		/* a directory named with a trailing slash, ".", "..": resolve */
 		if ((out = realpath(path, NULL)) == NULL)
 			tp_err_set(err, "%s: %s", path, strerror(errno));
 		return out;
 	}
-	if (slash == path)
-		dir = strdup("/");
-	else
-		dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
 	if (dir == NULL) {
 		tp_err_set(err, "out of memory");
 		return NULL;
@@ -89,11 +85,8 @@ apply_assign(struct tcb_db *db, struct stz_stanza *st, const char *assign,
 static int
 reopen(int fd, const char *path, struct tp_err *err)
 {
-	char proc[64];
-	int rfd;
+	int rfd = tp_fd_reopen(fd, O_RDONLY | O_NONBLOCK);
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	rfd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (rfd == -1)
 		tp_err_set(err, "%s: %s", path, strerror(errno));
 	return rfd;
@@ -172,14 +165,9 @@ record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
 static char *
 fd_name(int fd)
 {
-	char proc[64], buf[PATH_MAX];
-	ssize_t n;
+	char buf[PATH_MAX];
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if ((n = readlink(proc, buf, sizeof(buf) - 1)) == -1)
-		return NULL;
-	buf[n] = '\0';
-	return strdup(buf);
+	return tp_fd_path(fd, buf, sizeof(buf)) == 0 ? strdup(buf) : NULL;
 }
 
 /*
@@ -191,21 +179,19 @@ fd_name(int fd)
 static int
 open_named(const char *path, char **cpath, struct tp_err *err)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
 	char *dir = NULL, *dname = NULL;
+	const char *base;
 	int dfd = -1, fd = -1;
 
 	*cpath = NULL;
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+	if (tp_path_split(path, &dir, &base) == -1 && errno == EINVAL) {
 		/* a directory named by itself: it is its own name */
 		if ((fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 		    (*cpath = fd_name(fd)) == NULL)
 			goto fail;
 		return fd;
 	}
-	if ((dir = slash == path ? strdup("/") : slash ?
-		   strndup(path, (size_t)(slash - path)) : strdup(".")) == NULL ||
+	if (dir == NULL ||
 	    (dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    (dname = fd_name(dfd)) == NULL ||
 	    asprintf(cpath, "%s/%s", strcmp(dname, "/") ? dname : "",

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "safeopen.h"
 
 /* An ancestor may be writable by others only if it is sticky (like /tmp). */
@@ -104,20 +105,13 @@ tp_open_dir_safe(const char *path, const char *subject, struct tp_err *err)
 int
 tp_open_parent(const char *path, bool safe, char **basep, struct tp_err *err)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
+	const char *base;
 	char *dir;
 	int fd;
 
 	*basep = NULL;
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-		errno = EINVAL;
+	if (tp_path_split(path, &dir, &base) == -1 && errno == EINVAL)
 		return tp_err_set(err, "%s: not a file name", path);
-	}
-	if (slash == path)
-		dir = strdup("/");
-	else
-		dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
 	if (dir == NULL || (*basep = strdup(base)) == NULL) {
 		free(dir);
 		return tp_err_set(err, "%s: out of memory", path);

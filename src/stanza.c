@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "safeopen.h"
 #include "stanza_int.h"
 
@@ -30,18 +30,6 @@ struct stz_chunk {
 	size_t used, size;
 	max_align_t data[];
 };
-
-/* Fault a large buffer in with one call, not one fault per page. */
-static void
-populate(void *buf, size_t len)
-{
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t start = (uintptr_t)buf & ~(page - 1);
-	uintptr_t end = ((uintptr_t)buf + len + page - 1) & ~(page - 1);
-
-	if (len >= 1024 * 1024)		/* best effort: older kernels say no */
-		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
-}
 
 /* A bump allocator: a document's pieces are freed all at once. */
 static void *
@@ -58,7 +46,7 @@ arena_alloc(struct stz_doc *doc, size_t size, size_t align)
 
 		if ((c = malloc(sizeof(*c) + want)) == NULL)
 			return NULL;
-		populate(c, sizeof(*c) + want);
+		tp_prefault(c, sizeof(*c) + want);
 		c->used = 0;
 		c->size = want;
 		c->next = doc->arena;
@@ -706,47 +694,6 @@ stz_parse(const char *name, const char *buf, size_t len, struct tp_err *err)
 	return doc;
 }
 
-/* size: what fstat said, so that the usual read needs no reallocation. */
-static int
-read_all(int fd, const char *path, size_t size, char **bufp, size_t *lenp,
-	 struct tp_err *err)
-{
-	size_t len = 0, cap = (size < STZ_MAX_FILE ? size : STZ_MAX_FILE) + 1;
-	char *buf = malloc(cap), *nbuf;
-	ssize_t n;
-
-	if (buf)
-		populate(buf, cap);
-
-	for (;;) {
-		if (buf == NULL)
-			return tp_err_set(err, "%s: out of memory", path);
-		if (len == cap) {	/* the file grew since fstat */
-			if (cap > STZ_MAX_FILE)
-				break;
-			cap = cap * 2 > STZ_MAX_FILE + 1 ? STZ_MAX_FILE + 1 :
-			      cap * 2;
-			if ((nbuf = realloc(buf, cap)) == NULL)
-				free(buf);
-			buf = nbuf;
-			continue;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			free(buf);
-			return tp_err_set(err, "%s: %s", path, strerror(errno));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-}
-
 struct stz_doc *
 stz_load_at(const char *dir, const char *name, unsigned flags,
 	    struct tp_err *err)
@@ -807,9 +754,15 @@ stz_load(const char *path, unsigned flags, struct tp_err *err)
 			tp_err_set(err, "%s: not a regular file", path);
 			goto fail;
 		}
-		if (read_all(fd, path, (size_t)st.st_size, &buf, &len,
-			     err) == -1)
+		if (tp_read_all(fd, (size_t)st.st_size, STZ_MAX_FILE, &buf,
+				&len) == -1) {
+			if (errno == EFBIG)
+				tp_err_set(err, "%s: larger than %lu bytes",
+					   path, STZ_MAX_FILE);
+			else
+				tp_err_set(err, "%s: %s", path, strerror(errno));
 			goto fail;
+		}
 		close(fd);
 		fd = -1;
 		doc->exists = true;

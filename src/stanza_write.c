@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "stanza_int.h"
+#include "files.h"
 
 #define TMP_TAG ".tmp."
 
@@ -466,26 +467,11 @@ remove_stale(struct stz_doc *doc)
 	closedir(d);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 stz_commit(struct stz_doc *doc, struct tp_err *err)
 {
 	char tmp[512], *text;
+	bool renamed = false;
 	size_t len;
 	int fd, rc = -1;
 
@@ -504,34 +490,22 @@ stz_commit(struct stz_doc *doc, struct tp_err *err)
 		free(text);
 		return -1;
 	}
-	if (write_all(fd, text, len) == -1 ||
+	if (tp_write_all(fd, text, len) == -1 ||
 	    (doc->exists && (doc->uid != geteuid() || doc->gid != getegid()) &&
 	     fchown(fd, doc->uid, doc->gid) == -1) ||
-	    fchmod(fd, doc->mode) == -1 || fsync(fd) == -1) {
+	    fchmod(fd, doc->mode) == -1) {
 		tp_err_set(err, "%s: writing: %s", doc->path, strerror(errno));
-		close(fd);
-		goto out;
-	}
-	if (close(fd) == -1) {
-		tp_err_set(err, "%s: writing: %s", doc->path, strerror(errno));
-		goto out;
-	}
-	if (renameat(doc->dirfd, tmp, doc->dirfd, doc->base) == -1) {
-		tp_err_set(err, "%s: rename: %s", doc->path, strerror(errno));
-		goto out;
-	}
-	doc->exists = true;
-	if (fsync(doc->dirfd) == -1) {
-		/* renamed, but maybe not durable: say so, do not hide it */
-		tp_err_set(err, "%s: sync directory: %s", doc->path,
-			   strerror(errno));
-		free(text);
-		return -1;
-	}
-	rc = 0;
-out:
-	if (rc == -1)
 		unlinkat(doc->dirfd, tmp, 0);
+	} else if ((rc = tp_replace(doc->dirfd, tmp, doc->base, fd,
+				    &renamed)) == -1) {
+		/* renamed, but maybe not durable: say so, do not hide it */
+		tp_err_set(err, "%s: %s: %s", doc->path, renamed ?
+			   "sync directory" : "writing", strerror(errno));
+	}
+	doc->exists |= renamed;
+	if (close(fd) == -1 && rc == 0)
+		rc = tp_err_set(err, "%s: writing: %s", doc->path,
+				strerror(errno));
 	free(text);
 	return rc;
 }

@@ -29,6 +29,7 @@
 
 #include "audit.h"
 #include "exec.h"
+#include "files.h"
 #include "tcbck.h"
 #include "verify.h"
 
@@ -112,21 +113,14 @@ audit_fix(const char *path, const char *what, bool ok)
 		 what, NULL);
 }
 
-static int
-proc_path(int fd, char *buf, size_t len)
-{
-	return snprintf(buf, len, "/proc/self/fd/%d", fd) < (int)len ? 0 : -1;
-}
-
 /* Apply one attribute fix to the open file. */
 static int
 apply_fix(const struct tcb_entry *e, int fd, enum tcb_what w)
 {
-	char proc[64];
+	char proc[TP_FD_PROC_LEN];
 	int rc = -1;
 
-	if (proc_path(fd, proc, sizeof(proc)) == -1)
-		return -1;
+	tp_fd_proc(fd, proc);
 	switch (w) {
 	case TCB_W_OWNER:
 	case TCB_W_GROUP:
@@ -138,8 +132,7 @@ apply_fix(const struct tcb_entry *e, int fd, enum tcb_what w)
 		return chmod(proc, (mode_t)(e->mode & 07777));
 	case TCB_W_ACL: {
 		acl_t acl = acl_from_text(e->acl);
-		int rfd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK |
-			       O_CLOEXEC);
+		int rfd = tp_fd_reopen(fd, O_RDONLY | O_NONBLOCK);
 
 		if (acl && rfd != -1)
 			rc = acl_set_fd(rfd, acl);
@@ -159,16 +152,14 @@ apply_fix(const struct tcb_entry *e, int fd, enum tcb_what w)
 static int
 open_parent(const char *path, const char **base)
 {
-	const char *slash = strrchr(path, '/');
-	char dir[PATH_MAX];
+	char *dir;
+	int fd;
 
-	if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
+	if (tp_path_split(path, &dir, base) == -1)
 		return -1;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = '\0';
-	*base = slash + 1;
-	return open(slash == path ? "/" : dir, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	return fd;
 }
 
 /* A temporary name in a directory, unique to this thread. */
@@ -189,6 +180,7 @@ static int
 restore_from_source(const struct tcb_entry *e)
 {
 	char tmp[96], buf[65536];
+	bool renamed = false;
 	const char *base;
 	struct tp_digest d;
 	struct tp_err err;
@@ -222,14 +214,13 @@ restore_from_source(const struct tcb_entry *e)
 	    fchown(out, e->have & TCB_HAS_OWNER ? e->owner : sb.st_uid,
 		   e->have & TCB_HAS_GROUP ? e->group : sb.st_gid) == -1 ||
 	    fchmod(out, e->have & TCB_HAS_MODE ? (mode_t)(e->mode & 07777) :
-		   sb.st_mode & 07777) == -1 ||
-	    fsync(out) == -1 || renameat(dfd, tmp, dfd, base) == -1)
+		   sb.st_mode & 07777) == -1)
 		goto done;
-	rc = fsync(dfd);
+	rc = tp_replace(dfd, tmp, base, out, &renamed);
 done:
 	if (out != -1)
 		close(out);
-	if (rc == -1)
+	if (rc == -1 && !renamed)
 		unlinkat(dfd, tmp, 0);
 	close(dfd);
 	close(src);
@@ -336,8 +327,8 @@ relink(const struct tcb_entry *e, int fd, const char *at, bool sym)
 	unlinkat(dfd, tmp, 0);
 	rc = sym ? symlinkat(e->path, dfd, tmp) :
 		   linkat(fd, "", dfd, tmp, AT_EMPTY_PATH);
-	if (rc == 0 && (rc = renameat(dfd, tmp, dfd, base)) == -1)
-		unlinkat(dfd, tmp, 0);
+	if (rc == 0)
+		rc = tp_replace(dfd, tmp, base, -1, NULL);
 	close(dfd);
 	return rc;
 }
@@ -511,11 +502,12 @@ fix_attributes(struct tcbck *t, const struct tcb_entry *e, int fd,
 	       unsigned nx)
 {
 	bool chowned = false, want_mode = false;
+	char proc[TP_FD_PROC_LEN];
 	struct stat before;
-	char proc[64];
 
-	if (fstat(fd, &before) == -1 || proc_path(fd, proc, sizeof(proc)) == -1)
+	if (fstat(fd, &before) == -1)
 		return;
+	tp_fd_proc(fd, proc);
 	for (unsigned i = 0; i < now->n; i++) {
 		enum tcb_what w = now->m[i].what;
 		struct finding *x = found(xs, nx, w);
@@ -746,7 +738,7 @@ static void
 offer_chmod(const char *path, const struct stat *sb, mode_t clear,
 	    struct finding *x)
 {
-	char proc[64];
+	char proc[TP_FD_PROC_LEN];
 	struct stat now;
 	int fd;
 
@@ -757,8 +749,9 @@ offer_chmod(const char *path, const struct stat *sb, mode_t clear,
 	if (fd == -1)
 		return;
 	if (fstat(fd, &now) == 0 && now.st_dev == sb->st_dev &&
-	    now.st_ino == sb->st_ino && proc_path(fd, proc, sizeof(proc)) == 0) {
-		bool ok = chmod(proc, now.st_mode & 07777 & ~clear) == 0;
+	    now.st_ino == sb->st_ino) {
+		bool ok = chmod(tp_fd_proc(fd, proc), now.st_mode & 07777 &
+				~clear) == 0;
 
 		audit_fix(path, x->what, ok);
 		if (ok)

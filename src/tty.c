@@ -35,6 +35,7 @@
 #include <term.h>
 
 #include "tty.h"
+#include "files.h"
 
 static int
 open_check(const char *path, struct tp_err *err)
@@ -191,17 +192,10 @@ put(int c)
 static int
 write_out(int fd)
 {
-	for (size_t done = 0; done < out.len;) {
-		ssize_t n = write(fd, out.buf + done, out.len - done);
+	int rc = tp_write_all(fd, out.buf, out.len);
 
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
 	out.len = 0;
-	return 0;
+	return rc;
 }
 
 static void

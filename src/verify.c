@@ -17,6 +17,7 @@
 #include <sys/acl.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "verify.h"
 
 static const char *const what_names[] = {
@@ -224,7 +225,6 @@ check_acl(const struct tcb_entry *e, int fd, struct tcb_report *r,
 static int
 readable(int fd, enum tcb_type type, const char *path, struct tp_err *err)
 {
-	char proc[64];
 	int flags = fcntl(fd, F_GETFL), rfd;
 
 	if (flags == -1)
@@ -233,9 +233,7 @@ readable(int fd, enum tcb_type type, const char *path, struct tp_err *err)
 		return fd;
 	if (type != TCB_FILE && type != TCB_DIRECTORY)
 		return tp_err_set(err, "%s: not a file to read", path);
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	rfd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (rfd == -1)
+	if ((rfd = tp_fd_reopen(fd, O_RDONLY | O_NONBLOCK)) == -1)
 		return tp_err_set(err, "%s: %s", path, strerror(errno));
 	return rfd;
 }

@@ -20,6 +20,7 @@
 #include <getopt.h>
 
 #include "audit.h"
+#include "files.h"
 #include "shell.h"
 #include "trusted.h"
 
@@ -54,24 +55,15 @@ control_fd(void)
 static int
 read_file(const char *file, char **text, size_t *len)
 {
-	FILE *f = fopen(file, "re");
-	size_t n;
+	int fd = open(file, O_RDONLY | O_CLOEXEC), rc, e;
 
-	if (f == NULL)
+	if (fd == -1)
 		return -1;
-	if ((*text = malloc(TSH_MAX_INPUT + 1)) == NULL) {
-		fclose(f);
-		return -1;
-	}
-	n = fread(*text, 1, TSH_MAX_INPUT + 1, f);
-	fclose(f);
-	if (n > TSH_MAX_INPUT) {
-		free(*text);
-		errno = EFBIG;
-		return -1;
-	}
-	*len = n;
-	return 0;
+	rc = tp_read_all(fd, 0, TSH_MAX_INPUT, text, len);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
 }
 
 static volatile sig_atomic_t interrupted;
