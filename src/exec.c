@@ -168,31 +168,40 @@ shebang(int fd, char *interp, char **arg)
 static int
 find(const char *name, const char *pathlist)
 {
-	const char *dir, *colon;
-	char buf[PATH_MAX];
+	const char *list = pathlist ? pathlist : "";
+	char dir[PATH_MAX], buf[PATH_MAX];
 	int fd, saved = ENOENT;
 
 	if (strchr(name, '/'))
 		return open_regular(name);
-	for (dir = pathlist ? pathlist : ""; *dir; dir = colon + 1) {
-		size_t len;
-
-		colon = strchrnul(dir, ':');
-		len = (size_t)(colon - dir);
-		if (len && *dir == '/' &&
-		    (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)len,
-				     dir, name) < sizeof(buf)) {
-			if ((fd = open_regular(buf)) != -1)
-				return fd;
-			if (errno != ENOENT && errno != ENOTDIR &&
-			    errno != EISDIR)
-				saved = errno;
-		}
-		if (*colon == '\0')
-			break;
+	while (tp_path_next(&list, dir, sizeof(dir))) {
+		if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", dir, name) >=
+		    sizeof(buf))
+			continue;
+		if ((fd = open_regular(buf)) != -1)
+			return fd;
+		if (errno != ENOENT && errno != ENOTDIR && errno != EISDIR)
+			saved = errno;
 	}
 	errno = saved;
 	return -1;
+}
+
+bool
+tp_path_next(const char **list, char *dir, size_t len)
+{
+	while (**list) {
+		const char *d = *list, *colon = strchrnul(d, ':');
+		size_t n = (size_t)(colon - d);
+
+		*list = *colon ? colon + 1 : colon;
+		if (n && *d == '/' && n < len) {
+			memcpy(dir, d, n);
+			dir[n] = '\0';
+			return true;
+		}
+	}
+	return false;
 }
 
 enum tp_prog_status

@@ -36,6 +36,13 @@ struct tp_prog {
  * (the first mismatch, "not a trusted program", ...); for a script the
  * interpreter must be trusted and verify too.
  */
+/*
+ * The next absolute directory of the colon-separated list *list, into dir
+ * (len bytes); false at its end.  Empty and relative entries, and ones
+ * too long for dir, are skipped: the working directory is never searched.
+ */
+bool tp_path_next(const char **list, char *dir, size_t len);
+
 enum tp_prog_status tp_prog_open(const struct tcb_db *db, const char *name,
 				 const char *pathlist, struct tp_prog *p,
 				 char *why, size_t whylen);

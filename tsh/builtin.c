@@ -276,8 +276,8 @@ cmp(const void *a, const void *b)
 static int
 b_trusted(struct shell *sh, int argc, char **argv)
 {
-	const char *dir, *colon, *path = sh_getvar(sh, "PATH");
-	char **names = NULL, full[PATH_MAX], *real;
+	const char *list = sh_getvar(sh, "PATH");
+	char **names = NULL, full[PATH_MAX], dname[PATH_MAX], *real;
 	size_t n = 0, cap = 0;
 
 	(void)argc, (void)argv;
@@ -285,16 +285,12 @@ b_trusted(struct shell *sh, int argc, char **argv)
 		fprintf(stderr, "tsh: trusted: no program runs: %s\n", sh->why);
 		return 126;
 	}
-	for (dir = path ? path : ""; *dir; dir = *colon ? colon + 1 : colon) {
+	if (list == NULL)
+		list = "";
+	while (tp_path_next(&list, dname, sizeof(dname))) {
 		struct dirent *de;
 		DIR *d;
-		char dname[PATH_MAX];
 
-		colon = strchrnul(dir, ':');
-		if (*dir != '/' || (size_t)(colon - dir) >= sizeof(dname))
-			continue;
-		memcpy(dname, dir, (size_t)(colon - dir));
-		dname[colon - dir] = '\0';
 		if ((d = opendir(dname)) == NULL)
 			continue;
 		while ((de = readdir(d)) != NULL) {

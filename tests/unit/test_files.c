@@ -1,5 +1,6 @@
 /* test_files.c - the small file jobs: write all, read all within a
- * bound, name and reopen a descriptor, split a path, replace a file. */
+ * bound, name and reopen a descriptor, split a path, replace a file; and
+ * the directories of a PATH. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "exec.h"
 #include "files.h"
 #include "tmpdir.h"
 
@@ -141,6 +143,24 @@ test_a_file_replaced_whole(void **state)
 	close(dfd);
 }
 
+static void
+test_the_absolute_directories_of_a_path(void **state)
+{
+	const char *list = "/usr/bin::.:bin:/sbin:/a/very/long/one:/x";
+	char dir[12];
+
+	(void)state;
+	assert_true(tp_path_next(&list, dir, sizeof(dir)));
+	assert_string_equal(dir, "/usr/bin");
+	assert_true(tp_path_next(&list, dir, sizeof(dir)));
+	assert_string_equal(dir, "/sbin");	/* "", ".", "bin" skipped */
+	assert_true(tp_path_next(&list, dir, sizeof(dir)));
+	assert_string_equal(dir, "/x");	/* one too long for dir skipped */
+	assert_false(tp_path_next(&list, dir, sizeof(dir)));
+	list = "";
+	assert_false(tp_path_next(&list, dir, sizeof(dir)));
+}
+
 int
 main(void)
 {
@@ -149,6 +169,7 @@ main(void)
 		cmocka_unit_test(test_a_descriptor_named_and_reopened),
 		cmocka_unit_test(test_a_path_split),
 		cmocka_unit_test(test_a_file_replaced_whole),
+		cmocka_unit_test(test_the_absolute_directories_of_a_path),
 	};
 	int rc;
 
