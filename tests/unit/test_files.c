@@ -147,18 +147,18 @@ static void
 test_the_absolute_directories_of_a_path(void **state)
 {
 	const char *list = "/usr/bin::.:bin:/sbin:/a/very/long/one:/x";
-	char dir[12];
+	char d[12];
 
 	(void)state;
-	assert_true(tp_path_next(&list, dir, sizeof(dir)));
-	assert_string_equal(dir, "/usr/bin");
-	assert_true(tp_path_next(&list, dir, sizeof(dir)));
-	assert_string_equal(dir, "/sbin");	/* "", ".", "bin" skipped */
-	assert_true(tp_path_next(&list, dir, sizeof(dir)));
-	assert_string_equal(dir, "/x");	/* one too long for dir skipped */
-	assert_false(tp_path_next(&list, dir, sizeof(dir)));
+	assert_true(tp_path_next(&list, d, sizeof(d)));
+	assert_string_equal(d, "/usr/bin");
+	assert_true(tp_path_next(&list, d, sizeof(d)));
+	assert_string_equal(d, "/sbin");	/* "", ".", "bin" skipped */
+	assert_true(tp_path_next(&list, d, sizeof(d)));
+	assert_string_equal(d, "/x");	/* one too long for dir skipped */
+	assert_false(tp_path_next(&list, d, sizeof(d)));
 	list = "";
-	assert_false(tp_path_next(&list, dir, sizeof(dir)));
+	assert_false(tp_path_next(&list, d, sizeof(d)));
 }
 
 int
