@@ -62,14 +62,24 @@ SAN :=
 SAN_LDLIBS :=
 HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 endif
+# The core library, by subsystem (src/README.md): every .c in these folders.
+LIB_DIRS := src/util src/stanza src/tcb src/policy src/tty src/sweep
+LIB_INC  := $(addprefix -I,$(LIB_DIRS)) -Ibuild/gen
+# Each target sees the core's headers and its own, nothing else: the
+# layering is the build's, not only a habit.
+INC = $(LIB_INC)
+$(B)/obj/tsh/%.o: INC = $(LIB_INC) -Itsh
+$(B)/obj/getty/%.o: INC = $(LIB_INC) -Igetty
+$(B)/obj/src/tcbck/%.o: INC = $(LIB_INC) -Isrc/tcbck
+$(B)/obj/tests/%.o: INC = $(LIB_INC) -Itsh -Igetty
 # -fPIC: the core is linked into PIE programs and into pam_tpath.so.
 ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -DBINDIR='"$(BINDIR)"' \
-	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh -Igetty -Ibuild/gen $(HARDEN_CPPFLAGS) $(CPPFLAGS)
+	-DSTATEDIR='"$(STATEDIR)"' $(INC) $(HARDEN_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(CFLAGS) $(WARN) -fstack-protector-strong -fPIC $(SAN) $(PKG_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
-# Programs: their own sources; the core library is every other src/*.c.
-TCBCK_SRCS := src/tcbck.c src/tcbck_check.c
+# Programs: each in a folder of its own.
+TCBCK_SRCS := $(wildcard src/tcbck/*.c)
 # tsh: tsh/main.c and the rest of tsh/*.c (libtsh, linked by its tests too).
 TSH_MAIN := tsh/main.c
 TSH_LIB_SRCS := $(filter-out $(TSH_MAIN),$(wildcard tsh/*.c))
@@ -79,11 +89,10 @@ TSH_LIB  := $(B)/libtsh.a
 GETTY_PROG_SRCS := getty/main.c getty/shell.c
 GETTY_LIB_SRCS := $(filter-out $(GETTY_PROG_SRCS),$(wildcard getty/*.c))
 GETTY_LIB := $(B)/libgetty.a
-CHTCB_SRCS := src/chtcb.c
-PROG_SRCS := $(TCBCK_SRCS) $(CHTCB_SRCS)
+CHTCB_SRCS := $(wildcard src/chtcb/*.c)
 PROGS    := $(B)/tcbck $(B)/chtcb $(B)/tsh $(B)/tgetty
 PAM_MODULE := $(B)/pam_tpath.so
-LIB_SRCS := $(filter-out $(PROG_SRCS),$(wildcard src/*.c))
+LIB_SRCS := $(wildcard $(addsuffix /*.c,$(LIB_DIRS)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB      := $(B)/libtpath.a
 
@@ -106,7 +115,7 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-# The sweep's kernel walk (src/bpf/): compiled for BPF with debug info
+# The sweep's kernel walk (src/sweep/bpf/): compiled for BPF with debug info
 # (its BTF lets libbpf relocate it to the running kernel), then embedded in
 # the core as a libbpf skeleton header.  The same under SANITIZE=1.
 BPF_SKEL := build/gen/sweep.skel.h
@@ -114,14 +123,14 @@ BPF_CFLAGS := -target bpf -O2 -g -Wall $(if $(WERROR),-Werror) \
 	-I/usr/include/$(shell $(CC) -print-multiarch)
 BPFTOOL ?= /usr/sbin/bpftool
 
-build/gen/sweep.bpf.o: src/bpf/sweep.bpf.c
+build/gen/sweep.bpf.o: src/sweep/bpf/sweep.bpf.c
 	@mkdir -p $(@D)
 	clang $(BPF_CFLAGS) -c -o $@ $<
 
 $(BPF_SKEL): build/gen/sweep.bpf.o
 	$(BPFTOOL) gen skeleton $< name sweep_bpf > $@
 
-$(B)/obj/src/sweep_bpf.o: $(BPF_SKEL)
+$(B)/obj/src/sweep/sweep_bpf.o: $(BPF_SKEL)
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@
@@ -232,10 +241,12 @@ install: all
 # libFuzzer targets: the core rebuilt with clang and the fuzzer runtime.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -DBINDIR='"$(BINDIR)"' \
-	-DSTATEDIR='"$(STATEDIR)"' -Isrc -Itsh -Ibuild/gen
-build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BPF_SKEL) $(LIB_SRCS) $(TSH_LIB_SRCS) $(wildcard src/*.h tsh/*.h)
+	-DSTATEDIR='"$(STATEDIR)"' $(LIB_INC) -Itsh -Igetty
+# every library in: a target may exercise getty's code as well as tsh's
+FUZZ_LIB_SRCS := $(LIB_SRCS) $(TSH_LIB_SRCS) $(GETTY_LIB_SRCS)
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BPF_SKEL) $(FUZZ_LIB_SRCS) $(wildcard $(addsuffix /*.h,$(LIB_DIRS)) tsh/*.h getty/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(TSH_LIB_SRCS) \
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) \
 		$(PKG_LDLIBS) -lpthread
 
 fuzz: deps $(FUZZ_BINS)

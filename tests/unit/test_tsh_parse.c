@@ -32,7 +32,7 @@ oom(void)
 #define free(p)		test_free(p)
 #define tsh_parse	oom_tsh_parse
 #define tsh_list_free	oom_tsh_list_free
-#include "../../tsh/parse.c"
+#include "parse.c"
 #undef malloc
 #undef calloc
 #undef realloc
