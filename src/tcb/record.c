@@ -17,36 +17,10 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "hashcache.h"
+#include "ids.h"
 #include "tcbdb.h"
 #include "verify.h"
-
-char *
-tcb_canonical(const char *path, struct tp_err *err)
-{
-	const char *base;
-	char *dir, *real, *out = NULL;
-
-	if (tp_path_split(path, &dir, &base) == -1 && errno == EINVAL) {
-		/* a directory named with a trailing slash, ".", "..": resolve */
-		if ((out = realpath(path, NULL)) == NULL)
-			tp_err_set(err, "%s: %s", path, strerror(errno));
-		return out;
-	}
-	if (dir == NULL) {
-		tp_err_set(err, "out of memory");
-		return NULL;
-	}
-	if ((real = realpath(dir, NULL)) == NULL) {
-		tp_err_set(err, "%s: %s", path, strerror(errno));
-	} else if (asprintf(&out, "%s/%s", strcmp(real, "/") ? real : "",
-			    base) == -1) {
-		out = NULL;
-		tp_err_set(err, "out of memory");
-	}
-	free(real);
-	free(dir);
-	return out;
-}
 
 /* "attr=value": the value read as the stanza format reads it. */
 static int

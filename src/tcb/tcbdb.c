@@ -9,16 +9,15 @@
  */
 #include <acl/libacl.h>
 #include <errno.h>
-#include <grp.h>
 #include <limits.h>
-#include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/acl.h>
 
+#include "files.h"
+#include "ids.h"
 #include "tcbdb.h"
 
 static const char *const known_attrs[] = {
@@ -56,165 +55,6 @@ tcb_type_of(mode_t m)
 	case S_IFCHR: return TCB_CHAR_DEV;
 	default: return 0;
 	}
-}
-
-/*
- * User and group names, cached: a database names the same few owners many
- * thousand times, and each NSS lookup may read /etc/passwd again.
- */
-struct idcache {
-	pthread_mutex_t lock;
-	struct { char name[33]; unsigned id; } e[16];
-	unsigned n, next;
-};
-
-static struct idcache users = { .lock = PTHREAD_MUTEX_INITIALIZER };
-static struct idcache groups = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static int
-cache_get(struct idcache *c, const char *name, unsigned *id)
-{
-	int found = -1;
-
-	pthread_mutex_lock(&c->lock);
-	for (unsigned i = 0; i < c->n; i++) {
-		if (strcmp(c->e[i].name, name) == 0) {
-			*id = c->e[i].id;
-			found = 0;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
-	return found;
-}
-
-static void
-cache_put(struct idcache *c, const char *name, unsigned id)
-{
-	if (strlen(name) >= sizeof(c->e[0].name))
-		return;
-	pthread_mutex_lock(&c->lock);
-	strcpy(c->e[c->next].name, name);
-	c->e[c->next].id = id;
-	c->next = (c->next + 1) % 16;
-	if (c->n < 16)
-		c->n++;
-	pthread_mutex_unlock(&c->lock);
-}
-
-/*
- * One NSS lookup of a user or group, by name (or by id when name is NULL),
- * with a buffer that grows while NSS answers ERANGE: a group with many
- * members needs more than any fixed size.  0 found (its id in *id, its
- * name in name_out if that is not NULL and the name fits in 32 bytes),
- * 1 no such user or group, -1 the lookup failed (errno).
- */
-static int
-nss(bool user, const char *name, unsigned *id, char *name_out)
-{
-	size_t len = 4096;
-	char *buf = NULL, *nb;
-	const char *found = NULL;
-	int rc;
-
-	for (;;) {
-		if ((nb = realloc(buf, len)) == NULL) {
-			free(buf);
-			return -1;
-		}
-		buf = nb;
-		if (user) {
-			struct passwd pw, *res = NULL;
-
-			rc = name ? getpwnam_r(name, &pw, buf, len, &res) :
-			     getpwuid_r(*id, &pw, buf, len, &res);
-			if (rc == 0 && res) {
-				*id = pw.pw_uid;
-				found = pw.pw_name;
-			}
-		} else {
-			struct group gr, *res = NULL;
-
-			rc = name ? getgrnam_r(name, &gr, buf, len, &res) :
-			     getgrgid_r(*id, &gr, buf, len, &res);
-			if (rc == 0 && res) {
-				*id = gr.gr_gid;
-				found = gr.gr_name;
-			}
-		}
-		if (rc != ERANGE || len >= (1U << 24))
-			break;
-		len *= 2;
-	}
-	if (found && name_out)
-		snprintf(name_out, 32, "%s", strlen(found) < 32 ? found : "");
-	free(buf);
-	if (rc != 0) {
-		errno = rc;
-		return -1;
-	}
-	return found ? 0 : 1;
-}
-
-/* 0, or 1 no such user/group, or -1 the lookup failed (errno). */
-static int
-parse_id(const char *s, bool user, unsigned *out)
-{
-	struct idcache *c = user ? &users : &groups;
-	unsigned long long v;
-	int rc;
-
-	if (stz_parse_uint(s, 0, UINT_MAX - 1, &v) == 0) {
-		*out = (unsigned)v;
-		return 0;
-	}
-	if (cache_get(c, s, out) == 0)
-		return 0;
-	if ((rc = nss(user, s, out, NULL)) == 0)
-		cache_put(c, s, *out);
-	return rc;
-}
-
-int
-tcb_parse_user(const char *s, uid_t *out)
-{
-	unsigned id;
-	int rc = parse_id(s, true, &id);
-
-	if (rc == 0)
-		*out = id;
-	return rc;
-}
-
-int
-tcb_parse_group(const char *s, gid_t *out)
-{
-	unsigned id;
-	int rc = parse_id(s, false, &id);
-
-	if (rc == 0)
-		*out = id;
-	return rc;
-}
-
-const char *
-tcb_user_name(uid_t uid, char *buf)
-{
-	unsigned id = uid;
-
-	if (nss(true, NULL, &id, buf) != 0 || *buf == '\0')
-		snprintf(buf, 32, "%u", (unsigned)uid);
-	return buf;
-}
-
-const char *
-tcb_group_name(gid_t gid, char *buf)
-{
-	unsigned id = gid;
-
-	if (nss(false, NULL, &id, buf) != 0 || *buf == '\0')
-		snprintf(buf, 32, "%u", (unsigned)gid);
-	return buf;
 }
 
 static int
@@ -498,7 +338,7 @@ tcb_db_find(const struct tcb_db *db, const char *path)
 	char *canon;
 
 	/* as recorded: the directory resolved, a final symlink not */
-	if (st == NULL && (canon = tcb_canonical(path, NULL)) != NULL) {
+	if (st == NULL && (canon = tp_path_canonical(path)) != NULL) {
 		st = stz_find(db->doc, canon);
 		free(canon);
 	}

@@ -108,8 +108,6 @@ void tcb_delete(struct tcb_db *db, struct tcb_entry *e);
 /* (Re-)read the entry of st after a change; NULL on a bad value. */
 struct tcb_entry *tcb_entry_for(struct tcb_db *db, struct stz_stanza *st,
 				struct tp_err *err);
-/* Canonical name for recording path: realpath of its directory + name. */
-char *tcb_canonical(const char *path, struct tp_err *err);
 
 /* Write the database back (version line first), under its lock. */
 int tcb_db_commit(struct tcb_db *db, struct tp_err *err);
@@ -117,11 +115,5 @@ int tcb_db_commit(struct tcb_db *db, struct tp_err *err);
 /* Names and numbers. */
 const char *tcb_type_name(enum tcb_type t);
 enum tcb_type tcb_type_of(mode_t st_mode);	/* 0 for a socket */
-/* "root", or the number when there is no such user; buf >= 32 bytes. */
-const char *tcb_user_name(uid_t uid, char *buf);
-const char *tcb_group_name(gid_t gid, char *buf);
-/* A name or a number: 0; 1 no such user or group; -1 lookup error. */
-int tcb_parse_user(const char *s, uid_t *out);
-int tcb_parse_group(const char *s, gid_t *out);
 
 #endif

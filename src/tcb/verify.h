@@ -42,13 +42,4 @@ int tcb_verify_fd(const struct tcb_entry *e, int fd, struct tcb_report *r,
 const char *tcb_what_name(enum tcb_what w);
 void tcb_mismatch_text(const struct tcb_mismatch *m, char *buf, size_t len);
 
-/*
- * The file's content hash, from a cache keyed on (device, inode, size,
- * mtime, ctime): a file unchanged since it was last hashed in this process
- * is not read again.  Thread-safe.
- */
-int tcb_hash_cached(int fd, const struct stat *st, enum tp_hash_alg alg,
-		    struct tp_digest *out, const char *path,
-		    struct tp_err *err);
-
 #endif

@@ -137,6 +137,22 @@ tp_path_split(const char *path, char **dir, const char **base)
 	return *dir ? 0 : (errno = ENOMEM, -1);
 }
 
+char *
+tp_path_canonical(const char *path)
+{
+	const char *base;
+	char *dir, *real, *out = NULL;
+
+	if (tp_path_split(path, &dir, &base) == -1)
+		return errno == EINVAL ? realpath(path, NULL) : NULL;
+	if ((real = realpath(dir, NULL)) != NULL &&
+	    asprintf(&out, "%s/%s", strcmp(real, "/") ? real : "", base) == -1)
+		out = (errno = ENOMEM, NULL);
+	free(real);
+	free(dir);
+	return out;
+}
+
 int
 tp_replace(int dirfd, const char *tmp, const char *name, int fd,
 	   bool *renamed)

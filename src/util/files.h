@@ -46,6 +46,14 @@ int tp_fd_reopen(int fd, int flags);
 int tp_path_split(const char *path, char **dir, const char **base);
 
 /*
+ * path as a file is recorded under it: its directory resolved (realpath),
+ * its last component kept, so a final symbolic link stays itself; a path
+ * ending in "/", "." or ".." is resolved whole.  malloc'd, or NULL with
+ * errno.
+ */
+char *tp_path_canonical(const char *path);
+
+/*
  * Put the temporary file tmp, made in dirfd by the caller (its descriptor
  * fd, or -1 for a link), in the place of name: fd synced, tmp renamed
  * over name, the directory synced, so that name is the old file or the

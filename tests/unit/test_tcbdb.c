@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "files.h"
+#include "ids.h"
 #include "tmpdir.h"
 #include "tcbdb.h"
 
@@ -181,7 +183,7 @@ test_canonical(void **state)
 						    "/link")), 0);
 	assert_null(tcb_db_find(&db, text));
 	snprintf(text, sizeof(text), "%s/tool", alias);
-	c = tcb_canonical(text, &err);
+	c = tp_path_canonical(text);
 	snprintf(text, sizeof(text), "%s/tool", real);
 	assert_string_equal(c, text);
 	free(c);

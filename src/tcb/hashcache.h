@@ -1,0 +1,21 @@
+/*
+ * hashcache.h - content hashes of files, hashed once per process.
+ */
+#ifndef TPATH_HASHCACHE_H
+#define TPATH_HASHCACHE_H
+
+#include <sys/stat.h>
+
+#include "hash.h"
+#include "tperr.h"
+
+/*
+ * The file's content hash, from a cache keyed on (device, inode, size,
+ * mtime, ctime): a file unchanged since it was last hashed in this process
+ * is not read again.  Thread-safe.
+ */
+int tcb_hash_cached(int fd, const struct stat *st, enum tp_hash_alg alg,
+		    struct tp_digest *out, const char *path,
+		    struct tp_err *err);
+
+#endif
