@@ -127,7 +127,8 @@ stz_lerr(const struct stz_doc *doc, unsigned lineno, struct tp_err *err,
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	if (lineno == 0)	/* added by the writer, not read from the file */
+	/* added by the writer, not read from the file; or not a file */
+	if (lineno == 0 || doc->unnumbered)
 		return tp_err_set(err, "%s: %s", doc->path, what);
 	return tp_err_set(err, "%s:%u: %s", doc->path, lineno, what);
 }
@@ -673,8 +674,9 @@ stz_parse_into(struct stz_doc *doc, char *buf, size_t len, struct tp_err *err)
 	return 0;
 }
 
-struct stz_doc *
-stz_parse(const char *name, const char *buf, size_t len, struct tp_err *err)
+static struct stz_doc *
+parse(const char *name, bool unnumbered, const char *buf, size_t len,
+      struct tp_err *err)
 {
 	struct stz_doc *doc = stz_doc_new(name);
 	char *copy = malloc(len + 1);
@@ -685,6 +687,7 @@ stz_parse(const char *name, const char *buf, size_t len, struct tp_err *err)
 		tp_err_set(err, "%s: out of memory", name);
 		return NULL;
 	}
+	doc->unnumbered = unnumbered;
 	if (len)
 		memcpy(copy, buf, len);
 	if (stz_parse_into(doc, copy, len, err) == -1) {
@@ -692,6 +695,19 @@ stz_parse(const char *name, const char *buf, size_t len, struct tp_err *err)
 		return NULL;
 	}
 	return doc;
+}
+
+struct stz_doc *
+stz_parse(const char *name, const char *buf, size_t len, struct tp_err *err)
+{
+	return parse(name, false, buf, len, err);
+}
+
+struct stz_doc *
+stz_parse_snippet(const char *label, const char *buf, size_t len,
+		  struct tp_err *err)
+{
+	return parse(label, true, buf, len, err);
 }
 
 struct stz_doc *

@@ -61,6 +61,10 @@ enum {
 /* Reading. Errors are "file:line: what was wrong". */
 struct stz_doc *stz_parse(const char *name, const char *buf, size_t len,
 			  struct tp_err *err);
+/* Text that is not a file (a command line's attr=value, made a stanza):
+ * errors are "label: what", with no line. */
+struct stz_doc *stz_parse_snippet(const char *label, const char *buf,
+				  size_t len, struct tp_err *err);
 struct stz_doc *stz_load(const char *path, unsigned flags, struct tp_err *err);
 /* The same for dir/name (a file in a configuration or state directory). */
 struct stz_doc *stz_load_at(const char *dir, const char *name, unsigned flags,

@@ -18,6 +18,7 @@ struct stz_slot {
 
 struct stz_doc {
 	char *path;			/* for messages */
+	bool unnumbered;		/* not a file: messages name no line */
 	char *buf;			/* the text read, lines point into it */
 	struct stz_line *lines, *lines_tail;
 	struct stz_stanza *first, *last;

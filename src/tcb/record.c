@@ -39,15 +39,10 @@ apply_assign(struct tcb_db *db, struct stz_stanza *st, const char *assign,
 		     eq + 1);
 	if (n < 0)
 		return tp_err_set(err, "out of memory");
-	tmp = stz_parse("", text, (size_t)n, err);
+	tmp = stz_parse_snippet(assign, text, (size_t)n, err);
 	free(text);
-	if (tmp == NULL) {
-		/* ":2: what" -> "assign: what" */
-		const char *what = strstr(err->msg, ": ");
-
-		return tp_err_set(err, "%s: %s", assign, what ? what + 2 :
-				  err->msg);
-	}
+	if (tmp == NULL)
+		return -1;	/* "assign: what" */
 	a = stz_first(tmp)->attrs;
 	rc = stz_set(db->doc, st, a->name, (const char *const *)a->items,
 		     a->nitems, err);
