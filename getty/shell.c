@@ -142,15 +142,14 @@ static int
 open_tsh(struct tp_prog *prog, struct tp_err *err)
 {
 	struct tcb_db db;
-	char why[512];
 	enum tp_prog_status st;
 
 	if (tcb_db_load(&db, port.confdir, 0, err) == -1)
 		return -1;
-	st = tp_prog_open(&db, port.pc.tsh, NULL, prog, why, sizeof(why));
+	st = tp_prog_open(&db, port.pc.tsh, NULL, prog, err);
 	tcb_db_free(&db);
 	if (st != TP_PROG_OK)
-		return tp_err_set(err, "%s", why);
+		return -1;
 	if (prog->interp_fd != -1) {
 		tp_prog_close(prog);
 		return tp_err_set(err, "%s: a script, not a program",

@@ -218,7 +218,8 @@ b_shell(struct shell *sh, int argc, char **argv)
 static int
 b_su(struct shell *sh, int argc, char **argv)
 {
-	char why[512], **env, *args[6];
+	char **env, *args[6];
+	struct tp_err why;
 	struct tp_prog prog;
 	int n = 0, st;
 	pid_t pid;
@@ -236,11 +237,11 @@ b_su(struct shell *sh, int argc, char **argv)
 		fprintf(stderr, "tsh: su: cannot name this tsh for su\n");
 		return 126;
 	}
-	if (tp_prog_open(&sh->db, "su", sh_getvar(sh, "PATH"), &prog, why,
-			 sizeof(why)) != TP_PROG_OK) {
-		fprintf(stderr, "tsh: su: %s\n", why);
+	if (tp_prog_open(&sh->db, "su", sh_getvar(sh, "PATH"), &prog,
+			 &why) != TP_PROG_OK) {
+		fprintf(stderr, "tsh: su: %s\n", why.msg);
 		tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse", "exe",
-			 prog.path[0] ? prog.path : "su", "what", why, NULL);
+			 prog.path[0] ? prog.path : "su", "what", why.msg, NULL);
 		return 126;
 	}
 	/* su -s TSH [-] [USER]: options come before "-" for util-linux su */

@@ -169,15 +169,15 @@ static int
 resolve(struct shell *sh, struct job *j)
 {
 	const char *name = j->argv[0];
-	char why[512];
 	enum tp_prog_status st;
+	struct tp_err why;
 
 	if (!sh->trusted_ok) {
 		fprintf(stderr, "tsh: %s: no program runs: %s\n", name, sh->why);
 		return 126;
 	}
 	st = tp_prog_open(&sh->db, name, sh_getvar(sh, "PATH"), &j->prog,
-			  why, sizeof(why));
+			  &why);
 	if (st == TP_PROG_OK) {
 		j->have_prog = true;
 		return 0;
@@ -190,19 +190,19 @@ resolve(struct shell *sh, struct job *j)
 		return 127;
 	case TP_PROG_MISMATCH:
 		fprintf(stderr, "tsh: %s: integrity check failed: %s\n", name,
-			why);
+			why.msg);
 		tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse", "exe",
-			 j->prog.path, "reason", "integrity", "what", why, NULL);
+			 j->prog.path, "reason", "integrity", "what", why.msg, NULL);
 		return 126;
 	default:
-		fprintf(stderr, "tsh: %s: %s\n", name, why);
+		fprintf(stderr, "tsh: %s: %s\n", name, why.msg);
 		if (j->prog.path[0])	/* a file was found: name it */
 			tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse", "exe",
 				 j->prog.path, "reason", st == TP_PROG_UNTRUSTED ?
-				 "untrusted" : "error", "what", why, NULL);
+				 "untrusted" : "error", "what", why.msg, NULL);
 		else
 			tp_audit(TP_AUDIT_USER_CMD, false, "tsh-refuse",
-				 "reason", "error", "what", why, NULL);
+				 "reason", "error", "what", why.msg, NULL);
 		return 126;
 	}
 }

@@ -71,7 +71,7 @@ open_regular(const char *path)
 
 /* Is fd, found by the name of what it is, a trusted program that verifies? */
 static enum tp_prog_status
-check(const struct tcb_db *db, int fd, char *path, char *why, size_t whylen)
+check(const struct tcb_db *db, int fd, char *path, struct tp_err *why)
 {
 	const struct tcb_entry *e;
 	const char *no;
@@ -79,21 +79,21 @@ check(const struct tcb_db *db, int fd, char *path, char *why, size_t whylen)
 	struct tp_err err;
 
 	if (tp_fd_path(fd, path, PATH_MAX) == -1) {
-		snprintf(why, whylen, "%s", strerror(errno));
+		tp_err_set(why, "%s", strerror(errno));
 		return TP_PROG_ERROR;
 	}
 	/* the name of what was opened, exactly: no second lookup */
 	e = tcb_db_find_exact(db, path);
 	if (!tcb_entry_trusted(e, &no)) {
-		snprintf(why, whylen, "%s", no);
+		tp_err_set(why, "%s", no);
 		return TP_PROG_UNTRUSTED;
 	}
 	if (tcb_verify_fd(e, fd, &rep, &err) == -1) {
-		snprintf(why, whylen, "%s", err.msg);
+		tp_err_set(why, "%s", err.msg);
 		return TP_PROG_ERROR;
 	}
 	if (rep.n) {
-		tcb_mismatch_text(&rep.m[0], why, whylen);
+		tcb_mismatch_text(&rep.m[0], why->msg, sizeof(why->msg));
 		return TP_PROG_MISMATCH;
 	}
 	return TP_PROG_OK;
@@ -206,16 +206,17 @@ tp_path_next(const char **list, char *dir, size_t len)
 
 enum tp_prog_status
 tp_prog_open(const struct tcb_db *db, const char *name, const char *pathlist,
-	     struct tp_prog *p, char *why, size_t whylen)
+	     struct tp_prog *p, struct tp_err *why)
 {
 	enum tp_prog_status st;
-	char ibuf[PATH_MAX], iwhy[192];
+	struct tp_err iwhy;
+	char ibuf[PATH_MAX];
 	int script, ifd;
 
 	prog_init(p);
 	if (access("/proc/self/fd", X_OK) == -1) {
 		/* every program is reopened and named through it */
-		snprintf(why, whylen, "/proc is not mounted: nothing can be "
+		tp_err_set(why, "/proc is not mounted: nothing can be "
 			 "verified");
 		return TP_PROG_ERROR;
 	}
@@ -223,25 +224,25 @@ tp_prog_open(const struct tcb_db *db, const char *name, const char *pathlist,
 		bool missing = *name == '\0' || errno == ENOENT ||
 			       errno == ENOTDIR;
 
-		snprintf(why, whylen, "%s", missing ? "not found" :
+		tp_err_set(why, "%s", missing ? "not found" :
 			 strerror(errno));
 		return missing ? TP_PROG_NOT_FOUND : TP_PROG_ERROR;
 	}
-	if ((st = check(db, p->fd, p->path, why, whylen)) != TP_PROG_OK)
+	if ((st = check(db, p->fd, p->path, why)) != TP_PROG_OK)
 		goto fail;
 	if (kind(p->fd) == -1) {
-		snprintf(why, whylen, "neither an ELF program nor a #! script");
+		tp_err_set(why, "neither an ELF program nor a #! script");
 		st = TP_PROG_ERROR;
 		goto fail;
 	}
 	script = shebang(p->fd, p->interp, &p->interp_arg);
 	if (script == 1 && !may_execute(p->fd)) {
-		snprintf(why, whylen, "%s", strerror(EACCES));
+		tp_err_set(why, "%s", strerror(EACCES));
 		st = TP_PROG_ERROR;
 		goto fail;
 	}
 	if (script == -1) {
-		snprintf(why, whylen, "a #! line that cannot be read (it must "
+		tp_err_set(why, "a #! line that cannot be read (it must "
 			 "name an absolute path, on one line)");
 		st = TP_PROG_ERROR;
 		goto fail;
@@ -250,20 +251,20 @@ tp_prog_open(const struct tcb_db *db, const char *name, const char *pathlist,
 		return TP_PROG_OK;
 	/* a script: its interpreter is a program like any other */
 	if ((ifd = open_regular(p->interp)) == -1) {
-		snprintf(why, whylen, "interpreter %s: %s", p->interp,
+		tp_err_set(why, "interpreter %s: %s", p->interp,
 			 strerror(errno));
 		st = TP_PROG_ERROR;	/* the script was found: say why not */
 		goto fail;
 	}
 	p->interp_fd = ifd;
-	st = check(db, ifd, ibuf, iwhy, sizeof(iwhy));
+	st = check(db, ifd, ibuf, &iwhy);
 	if (st == TP_PROG_OK && kind(ifd) != 1) {
-		snprintf(iwhy, sizeof(iwhy), "not an ELF program (a script, "
+		tp_err_set(&iwhy, "not an ELF program (a script, "
 			 "or something else)");
 		st = TP_PROG_UNTRUSTED;
 	}
 	if (st != TP_PROG_OK) {
-		snprintf(why, whylen, "interpreter %s: %s", p->interp, iwhy);
+		tp_err_set(why, "interpreter %s: %s", p->interp, iwhy.msg);
 		goto fail;
 	}
 	return TP_PROG_OK;

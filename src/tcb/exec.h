@@ -45,7 +45,7 @@ bool tp_path_next(const char **list, char *dir, size_t len);
 
 enum tp_prog_status tp_prog_open(const struct tcb_db *db, const char *name,
 				 const char *pathlist, struct tp_prog *p,
-				 char *why, size_t whylen);
+				 struct tp_err *why);
 /*
  * Execute the verified program (in a child: it returns only on failure,
  * with errno set).  A script is handed to its interpreter as /dev/fd/N,

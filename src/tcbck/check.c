@@ -415,18 +415,19 @@ check_links(struct tcbck *t, const struct tcb_entry *e, int fd,
 static void
 run_program(struct tcbck *t, const struct tcb_entry *e, struct findings *out)
 {
-	char flag[3] = { '-', (char)t->mode, '\0' }, why[256];
+	char flag[3] = { '-', (char)t->mode, '\0' };
 	char **argv = calloc(e->nprogram + 2, sizeof(char *));
 	struct tp_prog prog;
+	struct tp_err why;
 	int pipefd[2] = { -1, -1 }, status, child_errno = 0;
 	pid_t pid;
 
 	if (argv == NULL)
 		return;
-	if (tp_prog_open(&t->db, e->program[0], NULL, &prog, why,
-			 sizeof(why)) != TP_PROG_OK) {
+	if (tp_prog_open(&t->db, e->program[0], NULL, &prog, &why) !=
+	    TP_PROG_OK) {
 		finding_add(out, e->path, "program", true, "checking program %s: "
-			    "%s", e->program[0], why);
+			    "%s", e->program[0], why.msg);
 		free(argv);
 		return;
 	}
