@@ -123,13 +123,75 @@ readable(int fd, enum tcb_type type, const char *path, struct tp_err *err)
 	return rfd;
 }
 
+/* Owner, group, mode and size, from what fstat said. */
+static void
+check_inode(const struct tcb_entry *e, const struct stat *st,
+	    enum tcb_type type, struct tcb_report *r)
+{
+	char is[96], should[96];
+
+	if ((e->have & TCB_HAS_OWNER) && st->st_uid != e->owner)
+		add(r, TCB_W_OWNER, tcb_user_name(st->st_uid, is),
+		    tcb_user_name(e->owner, should));
+	if ((e->have & TCB_HAS_GROUP) && st->st_gid != e->group)
+		add(r, TCB_W_GROUP, tcb_group_name(st->st_gid, is),
+		    tcb_group_name(e->group, should));
+	if ((e->have & TCB_HAS_MODE) && type != TCB_SYMLINK &&
+	    (st->st_mode & 07777) != (e->mode & 07777)) {
+		snprintf(is, sizeof(is), "%04o", (unsigned)(st->st_mode & 07777));
+		snprintf(should, sizeof(should), "%04o",
+			 (unsigned)(e->mode & 07777));
+		add(r, TCB_W_MODE, is, should);
+	}
+	if ((e->have & TCB_HAS_SIZE) && !e->size_volatile &&
+	    type == TCB_FILE && (unsigned long long)st->st_size != e->size) {
+		snprintf(is, sizeof(is), "%lld", (long long)st->st_size);
+		snprintf(should, sizeof(should), "%llu", e->size);
+		add(r, TCB_W_SIZE, is, should);
+	}
+}
+
+/* A symbolic link's target (fd: O_PATH on the link itself). */
+static int
+check_target(const struct tcb_entry *e, int fd, struct tcb_report *r,
+	     struct tp_err *err)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+
+	if (n == -1)
+		return tp_err_set(err, "%s: %s", e->path, strerror(errno));
+	target[n] = '\0';
+	if (strcmp(target, e->target) != 0)
+		add(r, TCB_W_TARGET, target, e->target);
+	return 0;
+}
+
+/* The content (VOLATILE: it changes in use, so its hash means nothing). */
+static int
+check_hash(const struct tcb_entry *e, int rfd, const struct stat *st,
+	   struct tcb_report *r, struct tp_err *err)
+{
+	char is[96], should[96];
+	struct tp_digest d;
+
+	if (tcb_hash_cached(rfd, st, e->hash.alg, &d, e->path, err) == -1)
+		return -1;
+	if (!tp_digest_equal(&d, &e->hash)) {
+		short_digest(&d, is, sizeof(is));
+		short_digest(&e->hash, should, sizeof(should));
+		add(r, TCB_W_HASH, is, should);
+	}
+	return 0;
+}
+
 int
 tcb_verify_fd(const struct tcb_entry *e, int fd, struct tcb_report *r,
 	      struct tp_err *err)
 {
-	char is[96], should[96];
 	struct stat st;
 	enum tcb_type type, want;
+	bool hash, acl;
 	int rfd = -1, rc = -1;
 
 	r->n = 0;
@@ -144,62 +206,19 @@ tcb_verify_fd(const struct tcb_entry *e, int fd, struct tcb_report *r,
 		add(r, TCB_W_TYPE, tcb_type_name(type), tcb_type_name(want));
 		return 0;
 	}
-	if ((e->have & TCB_HAS_OWNER) && st.st_uid != e->owner)
-		add(r, TCB_W_OWNER, tcb_user_name(st.st_uid, is),
-		    tcb_user_name(e->owner, should));
-	if ((e->have & TCB_HAS_GROUP) && st.st_gid != e->group)
-		add(r, TCB_W_GROUP, tcb_group_name(st.st_gid, is),
-		    tcb_group_name(e->group, should));
-	if ((e->have & TCB_HAS_MODE) && type != TCB_SYMLINK &&
-	    (st.st_mode & 07777) != (e->mode & 07777)) {
-		snprintf(is, sizeof(is), "%04o", (unsigned)(st.st_mode & 07777));
-		snprintf(should, sizeof(should), "%04o",
-			 (unsigned)(e->mode & 07777));
-		add(r, TCB_W_MODE, is, should);
-	}
-	if ((e->have & TCB_HAS_SIZE) && !e->size_volatile &&
-	    type == TCB_FILE && (unsigned long long)st.st_size != e->size) {
-		snprintf(is, sizeof(is), "%lld", (long long)st.st_size);
-		snprintf(should, sizeof(should), "%llu", e->size);
-		add(r, TCB_W_SIZE, is, should);
-	}
-	if ((e->have & TCB_HAS_TARGET) && type == TCB_SYMLINK) {
-		char target[PATH_MAX];
-		ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
-
-		if (n == -1)
-			return tp_err_set(err, "%s: %s", e->path,
-					  strerror(errno));
-		target[n] = '\0';
-		if (strcmp(target, e->target) != 0)
-			add(r, TCB_W_TARGET, target, e->target);
-	}
-	if (((e->have & TCB_HAS_HASH) && !e->size_volatile &&
-	     type == TCB_FILE) ||
-	    ((e->have & TCB_HAS_ACL) &&
-	     (type == TCB_FILE || type == TCB_DIRECTORY))) {
-		if ((rfd = readable(fd, type, e->path, err)) == -1)
-			return -1;
-	}
-	/* VOLATILE: the content changes in use, so its hash means nothing */
-	if ((e->have & TCB_HAS_HASH) && !e->size_volatile && type == TCB_FILE) {
-		struct tp_digest d;
-
-		if (tcb_hash_cached(rfd, &st, e->hash.alg, &d, e->path,
-				    err) == -1)
-			goto out;
-		if (!tp_digest_equal(&d, &e->hash)) {
-			short_digest(&d, is, sizeof(is));
-			short_digest(&e->hash, should, sizeof(should));
-			add(r, TCB_W_HASH, is, should);
-		}
-	}
-	if ((e->have & TCB_HAS_ACL) &&
-	    (type == TCB_FILE || type == TCB_DIRECTORY) &&
-	    check_acl(e, rfd, r, err) == -1)
-		goto out;
-	rc = 0;
-out:
+	check_inode(e, &st, type, r);
+	if ((e->have & TCB_HAS_TARGET) && type == TCB_SYMLINK &&
+	    check_target(e, fd, r, err) == -1)
+		return -1;
+	hash = (e->have & TCB_HAS_HASH) && !e->size_volatile &&
+	       type == TCB_FILE;
+	acl = (e->have & TCB_HAS_ACL) &&
+	      (type == TCB_FILE || type == TCB_DIRECTORY);
+	if ((hash || acl) && (rfd = readable(fd, type, e->path, err)) == -1)
+		return -1;
+	if ((!hash || check_hash(e, rfd, &st, r, err) == 0) &&
+	    (!acl || check_acl(e, rfd, r, err) == 0))
+		rc = 0;
 	if (rfd != -1 && rfd != fd)
 		close(rfd);
 	return rc;
