@@ -724,14 +724,72 @@ stz_load_at(const char *dir, const char *name, unsigned flags,
 	return stz_load(path, flags, err);
 }
 
+/* Lock the directory (for a read-modify-write: the last commit is seen). */
+static int
+lock_dir(int dfd, const char *path, struct tp_err *err)
+{
+	while (flock(dfd, LOCK_EX) == -1)
+		if (errno != EINTR)
+			return tp_err_set(err, "%s: lock: %s", path,
+					  strerror(errno));
+	return 0;
+}
+
+/*
+ * The text of the file base in dfd, checked (root's when flags has
+ * STZ_SAFE, a regular file), and what doc must keep of it.  A missing
+ * file with STZ_CREATE is empty text.
+ */
+static int
+read_text(struct stz_doc *doc, int dfd, const char *base, const char *path,
+	  unsigned flags, char **buf, size_t *len, struct tp_err *err)
+{
+	struct stat st;
+	int fd, rc = -1;
+
+	*buf = NULL;
+	*len = 0;
+	fd = openat(dfd, base, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+		    (flags & STZ_SAFE ? O_NOFOLLOW : 0));
+	if (fd == -1 && errno == ENOENT && (flags & STZ_CREATE)) {
+		doc->mode = 0644;
+		return (*buf = malloc(1)) ? 0 :
+		       tp_err_set(err, "%s: out of memory", path);
+	}
+	if (fd == -1 && errno == ELOOP && (flags & STZ_SAFE))
+		return tp_err_set(err, "refusing %s: is a symbolic link", path);
+	if (fd == -1)
+		return tp_err_set(err, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == -1)
+		tp_err_set(err, "%s: %s", path, strerror(errno));
+	else if ((flags & STZ_SAFE) && tp_check_fd(fd, path, err) == -1)
+		;			/* err says why */
+	else if (!S_ISREG(st.st_mode))
+		tp_err_set(err, "%s: not a regular file", path);
+	else if (tp_read_all(fd, (size_t)st.st_size, STZ_MAX_FILE, buf,
+			     len) == 0)
+		rc = 0;
+	else if (errno == EFBIG)
+		tp_err_set(err, "%s: larger than %lu bytes", path, STZ_MAX_FILE);
+	else
+		tp_err_set(err, "%s: %s", path, strerror(errno));
+	close(fd);
+	if (rc == 0) {
+		doc->exists = true;
+		doc->uid = st.st_uid;
+		doc->gid = st.st_gid;
+		doc->mode = st.st_mode & 07777;
+	}
+	return rc;
+}
+
 struct stz_doc *
 stz_load(const char *path, unsigned flags, struct tp_err *err)
 {
 	struct stz_doc *doc;
-	struct stat st;
-	char *base = NULL, *buf = NULL;
-	size_t len = 0;
-	int dfd, fd = -1;
+	char *base = NULL, *buf;
+	size_t len;
+	int dfd;
 
 	if ((doc = stz_doc_new(path)) == NULL) {
 		tp_err_set(err, "%s: out of memory", path);
@@ -739,60 +797,11 @@ stz_load(const char *path, unsigned flags, struct tp_err *err)
 	}
 	if ((dfd = tp_open_parent(path, flags & STZ_SAFE, &base, err)) == -1)
 		goto fail;
-	/* Lock before reading, so a read-modify-write sees the last commit. */
-	if (flags & STZ_LOCK) {
-		while (flock(dfd, LOCK_EX) == -1) {
-			if (errno != EINTR) {
-				tp_err_set(err, "%s: lock: %s", path,
-					   strerror(errno));
-				goto fail;
-			}
-		}
-	}
-	fd = openat(dfd, base, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
-		    (flags & STZ_SAFE ? O_NOFOLLOW : 0));
-	if (fd == -1 && errno == ENOENT && (flags & STZ_CREATE)) {
-		doc->mode = 0644;
-	} else if (fd == -1) {
-		if (errno == ELOOP && (flags & STZ_SAFE))
-			tp_err_set(err, "refusing %s: is a symbolic link", path);
-		else
-			tp_err_set(err, "%s: %s", path, strerror(errno));
+	if (((flags & STZ_LOCK) && lock_dir(dfd, path, err) == -1) ||
+	    read_text(doc, dfd, base, path, flags, &buf, &len, err) == -1 ||
+	    stz_parse_into(doc, buf, len, err) == -1)
 		goto fail;
-	} else {
-		if (fstat(fd, &st) == -1) {
-			tp_err_set(err, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if ((flags & STZ_SAFE) && tp_check_fd(fd, path, err) == -1)
-			goto fail;
-		if (!S_ISREG(st.st_mode)) {
-			tp_err_set(err, "%s: not a regular file", path);
-			goto fail;
-		}
-		if (tp_read_all(fd, (size_t)st.st_size, STZ_MAX_FILE, &buf,
-				&len) == -1) {
-			if (errno == EFBIG)
-				tp_err_set(err, "%s: larger than %lu bytes",
-					   path, STZ_MAX_FILE);
-			else
-				tp_err_set(err, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		close(fd);
-		fd = -1;
-		doc->exists = true;
-		doc->uid = st.st_uid;
-		doc->gid = st.st_gid;
-		doc->mode = st.st_mode & 07777;
-	}
-	if (buf == NULL && (buf = malloc(1)) == NULL) {
-		tp_err_set(err, "%s: out of memory", path);
-		goto fail;
-	}
-	if (stz_parse_into(doc, buf, len, err) == -1)
-		goto fail;
-	if (flags & STZ_LOCK) {
+	if (flags & STZ_LOCK) {		/* for stz_commit */
 		doc->dirfd = dfd;
 		doc->base = base;
 	} else {
@@ -801,8 +810,6 @@ stz_load(const char *path, unsigned flags, struct tp_err *err)
 	}
 	return doc;
 fail:
-	if (fd != -1)
-		close(fd);
 	if (dfd != -1)
 		close(dfd);
 	free(base);
