@@ -222,8 +222,8 @@ admit(const struct opts *o, struct login *l, bool locked, bool in_time)
 	}
 	if ((why = login_refusal(&f)) == NULL) {
 		portlog_success(o->statedir, port.path, &err);
-		tp_audit(TP_AUDIT_USER_LOGIN, true, "login", "acct", l->user,
-			 "tty", port.path, NULL);
+		tp_audit_event(TP_EV_LOGIN, true, "acct", l->user,
+			       "tty", port.path, NULL);
 		syslog(LOG_AUTHPRIV | LOG_INFO, "%s: %s logged in", port.path,
 		       l->user);
 		run_session(l, &up);
@@ -231,8 +231,8 @@ admit(const struct opts *o, struct login *l, bool locked, bool in_time)
 	stz_free(udoc);
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: login of %s refused: %s",
 	       port.path, l->user, why);
-	tp_audit(TP_AUDIT_USER_LOGIN, false, "login", "acct", l->user, "tty",
-		 port.path, "reason", why, NULL);
+	tp_audit_event(TP_EV_LOGIN, false, "acct", l->user, "tty",
+		       port.path, "reason", why, NULL);
 	login_end(l, PAM_PERM_DENIED);
 }
 
@@ -251,8 +251,8 @@ failed(const struct opts *o, time_t when, unsigned *failures)
 			 &err) == -1) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
 	} else if (just) {
-		tp_audit(TP_AUDIT_TRUSTED_APP, true, "port-lock", "tty",
-			 port.path, NULL);
+		tp_audit_event(TP_EV_PORT_LOCK, true, "tty",
+			       port.path, NULL);
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: locked after %u failed "
 		       "logins", port.path, port.pc.logindisable);
 	}
@@ -288,8 +288,8 @@ attempt(const struct opts *o, unsigned *failures)
 		admit(o, &l, locked, lt_allows(&port.pc.logintimes, &tm));
 		break;
 	case LOGIN_FAILED:
-		tp_audit(TP_AUDIT_USER_LOGIN, false, "login", "tty", port.path,
-			 NULL);
+		tp_audit_event(TP_EV_LOGIN, false, "tty", port.path,
+			       NULL);
 		break;
 	}
 	failed(o, now, failures);

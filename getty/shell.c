@@ -165,8 +165,8 @@ no_tsh(const struct login *l, const char *what, const char *why)
 {
 	syslog(LOG_AUTHPRIV | LOG_ERR, "%s: the trusted shell cannot be %s: "
 	       "%s", port.path, what, why);
-	tp_audit(TP_AUDIT_TRUSTED_APP, false, "tsh", "acct", l->user, "tty",
-		 port.path, "exe", port.pc.tsh, NULL);
+	tp_audit_event(TP_EV_TSH, false, "acct", l->user, "tty",
+		       port.path, "exe", port.pc.tsh, NULL);
 	dprintf(port.tty, "tgetty: the trusted shell cannot be %s; the "
 		"session ends\r\n", what);
 	return -1;
@@ -414,8 +414,8 @@ run_session(struct login *l, const struct user_pol *up)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: cannot end the session's "
 		       "cgroup %s: %m", port.path, r.cgroup);
 	login_end(l, PAM_SUCCESS);
-	tp_audit(TP_AUDIT_USER_LOGOUT, true, "logout", "acct", l->user, "tty",
-		 port.path, NULL);
+	tp_audit_event(TP_EV_LOGOUT, true, "acct", l->user, "tty",
+		       port.path, NULL);
 	syslog(LOG_AUTHPRIV | LOG_INFO, "%s: session of %s ended", port.path,
 	       l->user);
 	if (next == NEXT_LOGIN && port.tty != -1)

@@ -111,9 +111,8 @@ main(int argc, char **argv)
 		if (tcb_db_commit(&db, &er) == -1)
 			errx(EXIT_USAGE, "%s", er.msg);
 		for (int i = 1; i < argc; i++)
-			tp_audit(TP_AUDIT_TRUSTED_APP, true, strcmp(op, "on") ?
-				 "chtcb-off" : "chtcb-on", "path", argv[i],
-				 NULL);
+			tp_audit_event(strcmp(op, "on") ? TP_EV_TCB_OFF :
+				       TP_EV_TCB_ON, true, "path", argv[i], NULL);
 	}
 	tcb_db_free(&db);
 	return rc;

@@ -236,17 +236,14 @@ send_audit(int type, bool success, const char *text)
 	return 0;
 }
 
-int
-tp_audit(int type, bool success, const char *op, ...)
+/* The record, to the trail or (failing that) syslog; as tp_audit(). */
+static int
+write_record(int type, bool success, const char *op, va_list ap)
 {
 	char text[TP_AUDIT_TEXT];
-	va_list ap;
-	int rv, len;
+	int rv;
 
-	va_start(ap, op);
-	len = tp_audit_vformat(text, sizeof(text), op, ap);
-	va_end(ap);
-	if (len == -1) {
+	if (tp_audit_vformat(text, sizeof(text), op, ap) == -1) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "tp_audit: record refused: "
 		       "op or a key is not a plain word");
 		return -1;
@@ -259,6 +256,51 @@ tp_audit(int type, bool success, const char *op, ...)
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s res=%s", text,
 	       success ? "success" : "failed");
 	return 1;
+}
+
+int
+tp_audit(int type, bool success, const char *op, ...)
+{
+	va_list ap;
+	int rv;
+
+	va_start(ap, op);
+	rv = write_record(type, success, op, ap);
+	va_end(ap);
+	return rv;
+}
+
+static const struct {
+	int type;
+	const char *op;
+} events[] = {
+	[TP_EV_LOGIN] = { TP_AUDIT_USER_LOGIN, "login" },
+	[TP_EV_LOGOUT] = { TP_AUDIT_USER_LOGOUT, "logout" },
+	[TP_EV_PORT_LOCK] = { TP_AUDIT_TRUSTED_APP, "port-lock" },
+	[TP_EV_SAK] = { TP_AUDIT_TRUSTED_APP, "sak" },
+	[TP_EV_TSH] = { TP_AUDIT_TRUSTED_APP, "tsh" },
+	[TP_EV_CMD] = { TP_AUDIT_USER_CMD, "tsh-exec" },
+	[TP_EV_CMD_REFUSED] = { TP_AUDIT_USER_CMD, "tsh-refuse" },
+	[TP_EV_DB_ADD] = { TP_AUDIT_TRUSTED_APP, "tcbck-add" },
+	[TP_EV_DB_DELETE] = { TP_AUDIT_TRUSTED_APP, "tcbck-delete" },
+	[TP_EV_DB_FIX] = { TP_AUDIT_TRUSTED_APP, "tcbck-fix" },
+	[TP_EV_DB_MISMATCH] = { TP_AUDIT_TRUSTED_APP, "tcbck-hash-mismatch" },
+	[TP_EV_TCB_ON] = { TP_AUDIT_TRUSTED_APP, "chtcb-on" },
+	[TP_EV_TCB_OFF] = { TP_AUDIT_TRUSTED_APP, "chtcb-off" },
+};
+
+int
+tp_audit_event(enum tp_event ev, bool success, ...)
+{
+	va_list ap;
+	int rv;
+
+	if ((size_t)ev >= sizeof(events) / sizeof(events[0]))
+		return -1;
+	va_start(ap, success);
+	rv = write_record(events[ev].type, success, events[ev].op, ap);
+	va_end(ap);
+	return rv;
 }
 
 void

@@ -18,6 +18,32 @@
 #define TP_AUDIT_USER_LOGOUT	1113	/* AUDIT_USER_LOGOUT */
 
 /*
+ * Every event tpath records (DESIGN.md: every login, logout, failed login,
+ * key, trusted command, refused command, port lock and database change),
+ * each with its record type and op word, in one table (audit.c).
+ */
+enum tp_event {
+	TP_EV_LOGIN,		/* USER_LOGIN op=login: a login, or a failure */
+	TP_EV_LOGOUT,		/* USER_LOGOUT op=logout */
+	TP_EV_PORT_LOCK,	/* TRUSTED_APP op=port-lock: failures locked it */
+	TP_EV_SAK,		/* TRUSTED_APP op=sak: the secure attention key */
+	TP_EV_TSH,		/* TRUSTED_APP op=tsh: the trusted shell cannot
+				   start (not verified, not protected) */
+	TP_EV_CMD,		/* USER_CMD op=tsh-exec: tsh ran a program */
+	TP_EV_CMD_REFUSED,	/* USER_CMD op=tsh-refuse: tsh refused one */
+	TP_EV_DB_ADD,		/* TRUSTED_APP op=tcbck-add: an entry recorded */
+	TP_EV_DB_DELETE,	/* TRUSTED_APP op=tcbck-delete */
+	TP_EV_DB_FIX,		/* TRUSTED_APP op=tcbck-fix: a file mended */
+	TP_EV_DB_MISMATCH,	/* TRUSTED_APP op=tcbck-hash-mismatch */
+	TP_EV_TCB_ON,		/* TRUSTED_APP op=chtcb-on: marked trusted */
+	TP_EV_TCB_OFF,		/* TRUSTED_APP op=chtcb-off */
+};
+
+/* Write one event of the table: as tp_audit() with its type and op. */
+int tp_audit_event(enum tp_event ev, bool success, ...)
+	__attribute__((sentinel));
+
+/*
  * Write one event: type, whether the operation succeeded, op (a short
  * fixed word such as "tcbck-fix"), then NULL-terminated key, value pairs:
  *     tp_audit(TP_AUDIT_TRUSTED_APP, true, "tcbck-fix",
