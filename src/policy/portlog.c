@@ -115,9 +115,12 @@ out:
 	return rc;
 }
 
-/* Drop port's failures (all: its lock too, the whole stanza). */
+enum forget { FAILURES, ALL };	/* a success; an administrator's unlock */
+
+/* Drop port's failures (ALL: its lock too, the whole stanza). */
 static int
-forget(const char *statedir, const char *port, bool all, struct tp_err *err)
+forget(const char *statedir, const char *port, enum forget what,
+       struct tp_err *err)
 {
 	struct stz_doc *doc = open_log(statedir, STZ_LOCK, err);
 	struct stz_stanza *st;
@@ -126,7 +129,7 @@ forget(const char *statedir, const char *port, bool all, struct tp_err *err)
 	if (doc == NULL)
 		return -1;
 	if ((st = stz_find(doc, port)) != NULL) {
-		if (all) {
+		if (what == ALL) {
 			stz_delete_stanza(doc, st);
 		} else {
 			stz_unset(doc, st, "failures");
@@ -141,7 +144,7 @@ forget(const char *statedir, const char *port, bool all, struct tp_err *err)
 int
 portlog_success(const char *statedir, const char *port, struct tp_err *err)
 {
-	return forget(statedir, port, false, err);
+	return forget(statedir, port, FAILURES, err);
 }
 
 int
@@ -173,5 +176,5 @@ portlog_locked(const char *statedir, const char *port,
 int
 portlog_unlock(const char *statedir, const char *port, struct tp_err *err)
 {
-	return forget(statedir, port, true, err);
+	return forget(statedir, port, ALL, err);
 }

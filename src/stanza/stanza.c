@@ -795,7 +795,9 @@ stz_load(const char *path, unsigned flags, struct tp_err *err)
 		tp_err_set(err, "%s: out of memory", path);
 		return NULL;
 	}
-	if ((dfd = tp_open_parent(path, flags & STZ_SAFE, &base, err)) == -1)
+	dfd = flags & STZ_SAFE ? tp_open_parent_safe(path, &base, err) :
+				 tp_open_parent(path, &base, err);
+	if (dfd == -1)
 		goto fail;
 	if (((flags & STZ_LOCK) && lock_dir(dfd, path, err) == -1) ||
 	    read_text(doc, dfd, base, path, flags, &buf, &len, err) == -1 ||

@@ -352,7 +352,7 @@ tp_tty_settle(int fd, const char *term, unsigned timeout_ms)
 {
 	struct termios saved, t;
 	struct winsize ws;
-	const char *cup, *u6, *u7;
+	const char *cup, *u7;
 	char want[64];
 	unsigned short rnd[2];
 	int e, rows, cols, r, c;
@@ -361,7 +361,6 @@ tp_tty_settle(int fd, const char *term, unsigned timeout_ms)
 	if (setupterm(term, fd, &e) != OK)
 		goto flush;
 	cup = tigetstr("cup");
-	u6 = tigetstr("u6");
 	u7 = tigetstr("u7");
 	if (cup == NULL || cup == (char *)-1 || u7 == NULL || u7 == (char *)-1)
 		goto done;
@@ -378,10 +377,9 @@ tp_tty_settle(int fd, const char *term, unsigned timeout_ms)
 	out.len = 0;
 	tputs(tiparm(cup, r, c), 1, put);
 	tputs(u7, 1, put);
-	if (u6 != NULL && u6 != (char *)-1)
-		snprintf(want, sizeof(want), "%s", tiparm(u6, r, c));
-	else
-		snprintf(want, sizeof(want), "\033[%d;%dR", r + 1, c + 1);
+	/* the report is ECMA-48's CPR (what u6 describes, as a scanf-like
+	   pattern, not a string to expand: tiparm would swap its numbers) */
+	snprintf(want, sizeof(want), "\033[%d;%dR", r + 1, c + 1);
 	if (tcgetattr(fd, &saved) == -1)
 		goto done;
 	t = saved;		/* the answer is not a line, and not echoed */

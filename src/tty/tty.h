@@ -58,7 +58,8 @@ int tp_tty_reset(int fd, const char *term, struct tp_err *err);
  * in as typed input after the key).  A terminal answers in order: the
  * cursor is moved to a place chosen at random and its position asked for
  * (terminfo cup, u7), and all input is discarded until that very answer
- * (u6) comes, at most timeout_ms; then the input queue is flushed.  The
+ * (ECMA-48's cursor position report) comes, at most timeout_ms; then the
+ * input queue is flushed.  The
  * reset that follows puts the cursor back.  0 when the answer came, -1
  * when it did not (no u7 in terminfo, or no answer: flushed only).
  */

@@ -102,8 +102,8 @@ tp_open_dir_safe(const char *path, const char *subject, struct tp_err *err)
 	return open_dir_safe(path, subject, err);
 }
 
-int
-tp_open_parent(const char *path, bool safe, char **basep, struct tp_err *err)
+static int
+open_parent(const char *path, bool safe, char **basep, struct tp_err *err)
 {
 	const char *base;
 	char *dir;
@@ -132,6 +132,18 @@ tp_open_parent(const char *path, bool safe, char **basep, struct tp_err *err)
 }
 
 int
+tp_open_parent(const char *path, char **basep, struct tp_err *err)
+{
+	return open_parent(path, false, basep, err);
+}
+
+int
+tp_open_parent_safe(const char *path, char **basep, struct tp_err *err)
+{
+	return open_parent(path, true, basep, err);
+}
+
+int
 tp_check_fd(int fd, const char *path, struct tp_err *err)
 {
 	struct stat st;
@@ -156,7 +168,7 @@ tp_open_safe(const char *path, int *dirfd_out, struct tp_err *err)
 	char *base;
 	int dfd, fd, saved;
 
-	if ((dfd = tp_open_parent(path, true, &base, err)) == -1)
+	if ((dfd = tp_open_parent_safe(path, &base, err)) == -1)
 		return -1;
 	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
 		    O_CLOEXEC);

@@ -23,11 +23,12 @@ int tp_open_dir_safe(const char *path, const char *subject,
 		     struct tp_err *err);
 
 /*
- * Open the directory that holds path (checked as above when safe) and
- * return the file's own name in *basep (malloc'd; the caller frees it).
+ * Open the directory that holds path and return the file's own name in
+ * *basep (malloc'd; the caller frees it); tp_open_parent_safe checks the
+ * directory and its ancestors as above.
  */
-int tp_open_parent(const char *path, bool safe, char **basep,
-		   struct tp_err *err);
+int tp_open_parent(const char *path, char **basep, struct tp_err *err);
+int tp_open_parent_safe(const char *path, char **basep, struct tp_err *err);
 
 /*
  * Open path read-only with O_NOFOLLOW|O_CLOEXEC, through its directory
