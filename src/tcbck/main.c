@@ -16,16 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <curses.h>
-#include <term.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
 #include "tcbck.h"
-
-#define EXIT_MISMATCH	1
-#define EXIT_USAGE	2
 
 static void __attribute__((noreturn))
 usage_to(FILE *f, int status)
@@ -90,10 +84,12 @@ is_assign(const char *s)
 	return n > 0 && s[n] == '=';
 }
 
+enum add_what { ADD_FILES, ADD_DEVICES };
+
 /* -a PATH... [attr=value...], and -l DEVICE... */
 static int
 cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
-	bool devices)
+	enum add_what what)
 {
 	char **assigns = calloc((size_t)argc + 1, sizeof(char *));
 	struct tp_err e;
@@ -112,7 +108,7 @@ cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
 
 		if (is_assign(argv[i]) || is_deduced(argv[i]))
 			continue;
-		if (devices && (lstat(argv[i], &sb) == -1 ||
+		if (what == ADD_DEVICES && (lstat(argv[i], &sb) == -1 ||
 				!(S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode))))
 			errx(EXIT_USAGE, "%s: not a device file", argv[i]);
 		if ((en = tcb_record(&t->db, argv[i], assigns, na, &e)) == NULL)
@@ -123,8 +119,7 @@ cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
 		usage();
 	commit_db(t);
 	for (int i = 0; i < npaths; i++)
-		tp_audit(TP_AUDIT_TRUSTED_APP, true, "tcbck-add", "path",
-			 argv[i], NULL);
+		tp_audit_event(TP_EV_DB_ADD, true, "path", argv[i], NULL);
 	free(assigns);
 	return 0;
 }
@@ -134,7 +129,8 @@ cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
  * name; -d -f FILE: delete the entries FILE names.
  */
 static int
-cmd_file(struct tcbck *t, const char *confdir, const char *file, bool add)
+cmd_file(struct tcbck *t, const char *confdir, const char *file,
+	 enum tp_event ev)
 {
 	struct stz_doc *in;
 	struct stz_stanza *st;
@@ -152,7 +148,7 @@ cmd_file(struct tcbck *t, const char *confdir, const char *file, bool add)
 	for (st = stz_first(in); st; st = stz_next(st)) {
 		if (strcmp(st->name, STZ_DEFAULT) == 0)
 			continue;
-		if (add) {
+		if (ev == TP_EV_DB_ADD) {
 			if ((en = tcb_db_find(&t->db, st->name)) != NULL)
 				tcb_delete(&t->db, en);
 			if (tcb_copy_stanza(&t->db, in, st, &e) == NULL)
@@ -168,8 +164,7 @@ cmd_file(struct tcbck *t, const char *confdir, const char *file, bool add)
 	}
 	commit_db(t);
 	for (size_t i = 0; i < n; i++)
-		tp_audit(TP_AUDIT_TRUSTED_APP, true, add ? "tcbck-add" :
-			 "tcbck-delete", "path", done[i], NULL);
+		tp_audit_event(ev, true, "path", done[i], NULL);
 	free(done);
 	stz_free(in);
 	return missing ? EXIT_MISMATCH : 0;
@@ -203,148 +198,21 @@ cmd_delete(struct tcbck *t, const char *confdir, char **argv, int argc)
 	}
 	commit_db(t);
 	for (int i = 0; i < argc; i++)
-		tp_audit(TP_AUDIT_TRUSTED_APP, true, "tcbck-delete",
-			 argv[i][0] == '/' ? "path" : "class", argv[i], NULL);
+		tp_audit_event(TP_EV_DB_DELETE, true, argv[i][0] == '/' ?
+			       "path" : "class", argv[i], NULL);
 	return 0;
 }
 
-/* JSON strings: escapes, and each byte of invalid UTF-8 as \u00XX. */
-static void
-json_str(const char *s)
+/* Operands: paths, each to its entry, and class names, each of some. */
+static struct tcb_entry **
+resolve_operands(struct tcbck *t, char **argv, int argc)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), n;
+	struct tcb_entry **named = calloc((size_t)argc + 1, sizeof(*named));
+	struct tcb_entry *en;
 
-	putchar('"');
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '"' || p[i] == '\\')
-			printf("\\%c", p[i]);
-		else if (p[i] < 0x20 || p[i] == 0x7f)
-			printf("\\u%04x", p[i]);
-		else if (p[i] < 0x80)
-			putchar(p[i]);
-		else if ((n = stz_utf8_len(p + i, len - i)) == 0)
-			printf("\\u%04x", p[i]);
-		else {
-			fwrite(p + i, 1, n, stdout);
-			i += n - 1;
-		}
-	}
-	putchar('"');
-}
-
-static void
-print_json(const struct tcbck *t, const struct findings *f, size_t nf,
-	   size_t checked, unsigned problems, unsigned fixed)
-{
-	const char *sep = "";
-
-	printf("{\"database\": ");
-	json_str(t->db.path);
-	printf(", \"mode\": \"%c\", \"checked\": %zu, \"problems\": %u, "
-	       "\"fixed\": %u, \"findings\": [", (char)t->mode, checked,
-	       problems, fixed);
-	for (size_t i = 0; i < nf; i++) {
-		for (struct finding *x = f[i].head; x; x = x->next) {
-			printf("%s\n  {\"path\": ", sep);
-			json_str(x->path);
-			printf(", \"what\": \"%s\", \"registered\": %s, "
-			       "\"fixed\": %s, \"message\": ", x->what,
-			       x->registered ? "true" : "false",
-			       x->fixed ? "true" : "false");
-			json_str(x->text);
-			if (*x->should) {
-				printf(", \"is\": ");
-				json_str(x->is);
-				printf(", \"should\": ");
-				json_str(x->should);
-			}
-			putchar('}');
-			sep = ",";
-		}
-	}
-	printf("\n]}\n");
-}
-
-/* The progress line: on a terminal only, redrawn with terminfo cr and el. */
-struct progress {
-	struct tcbck *t;
-	size_t total;
-	volatile bool stop;
-	const char *cr, *el;
-};
-
-static void *
-progress_thread(void *arg)
-{
-	struct progress *p = arg;
-	struct timespec tick = { 0, 200 * 1000 * 1000 };
-
-	do {	/* drawn at once, then every tick until the check ends */
-		size_t done;
-
-		pthread_mutex_lock(&p->t->lock);
-		done = p->t->done;
-		pthread_mutex_unlock(&p->t->lock);
-		fprintf(stderr, "%stcbck: checked %zu of %zu%s", p->cr, done,
-			p->total, p->el);
-		fflush(stderr);
-		nanosleep(&tick, NULL);
-	} while (!p->stop);
-	fprintf(stderr, "%s%s", p->cr, p->el);
-	return NULL;
-}
-
-static bool
-progress_start(struct progress *p, pthread_t *tid)
-{
-	const char *cr, *el;
-	int e;
-
-	if (p->t->quiet || p->t->mode == FIX_ASK || !isatty(STDERR_FILENO) ||
-	    setupterm(NULL, STDERR_FILENO, &e) != OK)
-		return false;
-	cr = tigetstr("cr");
-	el = tigetstr("el");
-	if (cr == NULL || cr == (char *)-1 || el == NULL || el == (char *)-1)
-		return false;
-	p->cr = cr;
-	p->el = el;
-	p->stop = false;
-	return pthread_create(tid, NULL, progress_thread, p) == 0;
-}
-
-/* -n|-p|-t|-y ALL|tree [DIR...]|CLASS...|PATH... */
-static int
-cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
-{
-	struct tcb_entry **sel, **named, *en;
-	struct findings *f;
-	struct progress prog = { .t = t };
-	pthread_t ptid;
-	bool all = false, tree = false, shown;
-	size_t n = 0, cap = 16;
-	unsigned problems = 0, fixed = 0;
-	int first_root = argc;
-
-	if (argc == 0)
-		usage();
-	if (strcmp(argv[0], "tree") == 0) {
-		tree = all = true;
-		first_root = 1;
-	} else if (strcmp(argv[0], "ALL") == 0) {
-		if (argc > 1)
-			usage();
-		all = true;
-	}
-	if (t->mode == FIX_ASK && (t->tty = fopen("/dev/tty", "r+e")) == NULL)
-		errx(EXIT_USAGE, "-t needs a terminal to ask on: %s",
-		     strerror(errno));
-	load_db(t, confdir, t->mode == FIX_NONE ? 0 : STZ_LOCK);
-	/* operands: paths (to their entries) and class names */
-	if ((named = calloc((size_t)argc + 1, sizeof(*named))) == NULL)
+	if (named == NULL)
 		err(EXIT_USAGE, "out of memory");
-	for (int i = 0; !all && i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		if (argv[i][0] == '/') {
 			if ((named[i] = tcb_db_find(&t->db, argv[i])) == NULL)
 				errx(EXIT_USAGE, "%s: not in the database",
@@ -357,50 +225,74 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 		if (en == NULL)
 			errx(EXIT_USAGE, "%s: no entry has this class", argv[i]);
 	}
-	/* each selected entry once, in the database's order */
+	return named;
+}
+
+/* The entries the operands name (none: all), each once, in the database's
+   order. */
+static struct tcb_entry **
+select_entries(struct tcbck *t, char **argv, int argc, size_t *n)
+{
+	struct tcb_entry **named = resolve_operands(t, argv, argc), **sel, *en;
+	size_t cap = 16;
+
 	if ((sel = malloc(cap * sizeof(*sel))) == NULL)
 		err(EXIT_USAGE, "out of memory");
+	*n = 0;
 	for (en = tcb_db_next(&t->db, NULL); en; en = tcb_db_next(&t->db, en)) {
-		bool want = all;
+		bool want = argc == 0;
 
 		for (int i = 0; !want && i < argc; i++)
 			want = named[i] == en || (argv[i][0] != '/' &&
 						  tcb_entry_in_class(en, argv[i]));
 		if (!want)
 			continue;
-		if (n == cap && (sel = realloc(sel, (cap *= 2) *
+		if (*n == cap && (sel = realloc(sel, (cap *= 2) *
 					       sizeof(*sel))) == NULL)
 			err(EXIT_USAGE, "out of memory");
-		sel[n++] = en;
+		sel[(*n)++] = en;
 	}
 	free(named);
+	return sel;
+}
+
+/* -n|-p|-t|-y ALL|tree [DIR...]|CLASS...|PATH... */
+static int
+cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
+{
+	struct progress prog = { .t = t };
+	struct tcb_entry **sel;
+	struct findings *f;
+	char **roots = NULL;
+	size_t n, nroots = 0;
+	unsigned problems;
+
+	if (argc == 0)
+		usage();
+	if (strcmp(argv[0], "tree") == 0) {
+		roots = argv + 1;
+		nroots = (size_t)argc - 1;
+		argc = 0;
+	} else if (strcmp(argv[0], "ALL") == 0) {
+		if (argc > 1)
+			usage();
+		argc = 0;
+	}
+	if (t->mode == FIX_ASK && (t->tty = fopen("/dev/tty", "r+e")) == NULL)
+		errx(EXIT_USAGE, "-t needs a terminal to ask on: %s",
+		     strerror(errno));
+	load_db(t, confdir, t->mode == FIX_NONE ? 0 : STZ_LOCK);
+	sel = select_entries(t, argv, argc, &n);
 	if ((f = calloc(n + 1, sizeof(*f))) == NULL)
 		err(EXIT_USAGE, "out of memory");
 	prog.total = n;
-	shown = progress_start(&prog, &ptid);
+	progress_start(&prog);
 	check_entries(t, sel, n, f);
-	if (shown) {
-		prog.stop = true;
-		pthread_join(ptid, NULL);
-	}
+	progress_stop(&prog);
 	findings_init(&f[n]);
-	if (tree && check_tree(t, argv + first_root,
-			       (size_t)(argc - first_root), &f[n]) == -1)
+	if (roots && check_tree(t, roots, nroots, &f[n]) == -1)
 		warnx("the tree walk was incomplete");
-	for (size_t i = 0; i <= n; i++) {
-		for (struct finding *x = f[i].head; x; x = x->next) {
-			x->fixed ? fixed++ : problems++;
-			if (t->json || (x->fixed && t->mode == FIX_SILENT))
-				continue;
-			fprintf(stderr, "%s: %s%s\n", x->path, x->text,
-				x->fixed ? " (fixed)" : "");
-		}
-	}
-	if (t->json)
-		print_json(t, f, n + 1, n, problems, fixed);
-	else if (!t->quiet && t->mode != FIX_SILENT)
-		fprintf(stderr, "tcbck: %zu checked, %u %s, %u fixed\n", n,
-			problems, problems == 1 ? "problem" : "problems", fixed);
+	problems = report_findings(t, f, n + 1, n);
 	for (size_t i = 0; i <= n; i++)
 		findings_free(&f[i]);
 	free(f);
@@ -408,48 +300,49 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 	return problems ? EXIT_MISMATCH : 0;
 }
 
-int
-main(int argc, char **argv)
+/* What the options say: the command letter, and where. */
+struct invocation {
+	const char *confdir, *file;
+	char cmd;		/* n p t y (check), a d l, or 0 */
+};
+
+/* The options into t and inv; returns how many arguments they took. */
+static int
+parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tcbck t = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	const char *confdir = SYSCONFDIR, *file = NULL;
 	unsigned long long jobs;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	char cmd = 0;
-	int c, rc;
+	int c;
 
-	t.jobs = cpus > 0 ? (unsigned)cpus : 1;
-	tp_audit_set_program("tcbck");
 	while ((c = getopt_long(argc, argv, "+C:j:qnptyadlf:h", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'C':
-			confdir = optarg;
+			inv->confdir = optarg;
 			break;
 		case 'j':
 			if (stz_parse_uint(optarg, 1, 256, &jobs) == -1)
 				errx(EXIT_USAGE, "-j: expected 1 to 256 threads");
-			t.jobs = (unsigned)jobs;
+			t->jobs = (unsigned)jobs;
 			break;
 		case 'q':
-			t.quiet = true;
+			t->quiet = true;
 			break;
 		case 'J':
-			t.json = true;
+			t->json = true;
 			break;
 		case 'n': case 'p': case 't': case 'y':
 		case 'a': case 'd': case 'l':
-			if (cmd && cmd != c)
+			if (inv->cmd && inv->cmd != c)
 				usage();
-			cmd = (char)c;
+			inv->cmd = (char)c;
 			break;
 		case 'f':
-			file = optarg;
+			inv->file = optarg;
 			break;
 		case 'h':
 			usage_to(stdout, 0);
@@ -457,36 +350,52 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (file && cmd != 'a' && cmd != 'd')
+	if (inv->file && inv->cmd != 'a' && inv->cmd != 'd')
 		usage();
-	switch (cmd) {
+	return optind;
+}
+
+static int
+run_command(struct tcbck *t, const struct invocation *inv, char **argv,
+	    int argc)
+{
+	switch (inv->cmd) {
 	case 'n': case 'p': case 't': case 'y':
-		t.mode = (enum fixmode)cmd;
-		rc = cmd_check(&t, confdir, argv, argc);
-		break;
+		t->mode = (enum fixmode)inv->cmd;
+		return cmd_check(t, inv->confdir, argv, argc);
 	case 'a':
 	case 'd':
-		if (file) {
-			if (argc != 0)
-				usage();
-			rc = cmd_file(&t, confdir, file, cmd == 'a');
-		} else if (argc == 0) {
+		if (inv->file && argc != 0)
 			usage();
-		} else {
-			rc = cmd == 'a' ? cmd_add(&t, confdir, argv, argc, false) :
-			     cmd_delete(&t, confdir, argv, argc);
-		}
-		break;
+		if (inv->file)
+			return cmd_file(t, inv->confdir, inv->file, inv->cmd ==
+					'a' ? TP_EV_DB_ADD : TP_EV_DB_DELETE);
+		if (argc == 0)
+			usage();
+		return inv->cmd == 'a' ?
+		       cmd_add(t, inv->confdir, argv, argc, ADD_FILES) :
+		       cmd_delete(t, inv->confdir, argv, argc);
 	case 'l':
 		if (argc == 0)
 			usage();
-		rc = cmd_add(&t, confdir, argv, argc, true);
-		break;
+		return cmd_add(t, inv->confdir, argv, argc, ADD_DEVICES);
 	default:
 		usage();
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tcbck t = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct invocation inv = { .confdir = SYSCONFDIR };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int used, rc;
+
+	t.jobs = cpus > 0 ? (unsigned)cpus : 1;
+	tp_audit_set_program("tcbck");
+	used = parse_options(argc, argv, &t, &inv);
+	rc = run_command(&t, &inv, argv + used, argc - used);
 	tcb_db_free(&t.db);
 	free(t.inodes);
 	if (t.tty)

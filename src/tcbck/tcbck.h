@@ -1,14 +1,27 @@
 /*
- * tcbck.h - what tcbck.c (options, output) and tcbck_check.c (checking,
- * fixing, the tree walk) share.  Not part of the core library.
+ * tcbck.h - what the parts of tcbck share.  Not part of the core library.
+ *
+ *   main.c      options, the commands (-a, -d, -l, -f) and the selection
+ *   check.c     each registered entry against its file, in parallel
+ *   fix.c       mending a file through the descriptor verified
+ *   inodes.c    the registered files with several links, by inode
+ *   tree.c      the walk for files that should be registered (a rule table)
+ *   findings.c  what was found, and what was fixed
+ *   report.c    the findings as text or JSON, and the progress line
  */
 #ifndef TPATH_TCBCK_H
 #define TPATH_TCBCK_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include "tcbdb.h"
+#include "verify.h"
+
+#define EXIT_MISMATCH	1
+#define EXIT_USAGE	2
 
 enum fixmode { FIX_NONE = 'n', FIX_YES = 'y', FIX_SILENT = 'p', FIX_ASK = 't' };
 
@@ -48,18 +61,65 @@ struct tcbck {
 	size_t done;		/* entries checked, for the progress line */
 };
 
+/* check.c */
 /* Check (and per mode, fix) entries; results in out[i] for e[i]. */
 int check_entries(struct tcbck *t, struct tcb_entry **e, size_t n,
 		  struct findings *out);
+
+/* tree.c */
 /* Walk roots (NULL: "/"), reporting files that should be registered. */
 int check_tree(struct tcbck *t, char **roots, size_t nroots,
 	       struct findings *out);
 
+/* findings.c */
 struct finding *finding_add(struct findings *f, const char *path,
 			    const char *what, bool registered,
 			    const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* The finding among xs[0..n) about w, or NULL. */
+struct finding *finding_of(struct finding *const *xs, unsigned n,
+			   enum tcb_what w);
+void finding_fixed(struct findings *f, struct finding *x);
 void findings_init(struct findings *f);
 void findings_free(struct findings *f);
+
+/* fix.c */
+/* -y and -p fix; -t fixes what the person at the terminal agrees to. */
+bool may_fix(struct tcbck *t, const char *path, const char *text);
+void audit_fix(const char *path, const char *what, bool ok);
+/* Copy the entry's source over its file; a new empty file for no source. */
+int restore_from_source(const struct tcb_entry *e);
+int create_empty(const struct tcb_entry *e);
+enum link_kind { LINK_HARD, LINK_SYMBOLIC };
+/* Offer to make `at` a link of that kind to the open file; x is marked. */
+void fix_link(struct tcbck *t, const struct tcb_entry *e, int fd,
+	      struct findings *out, struct finding *x, const char *at,
+	      enum link_kind kind);
+/* Owner, group, mode and ACL, as now found, for the findings xs. */
+void fix_attributes(struct tcbck *t, const struct tcb_entry *e, int fd,
+		    const struct tcb_report *now, struct finding *const *xs,
+		    unsigned nx);
+
+/* inodes.c */
+int inodes_build(struct tcbck *t);
+const struct inode *inode_find(const struct tcbck *t, const struct stat *sb);
+const struct tcb_entry *inode_entry(const struct tcbck *t,
+				    const struct stat *sb);
+
+/* report.c */
+/* Each finding on stderr (or all as JSON on stdout), then the count. */
+unsigned report_findings(const struct tcbck *t, const struct findings *f,
+			 size_t nf, size_t checked);
+/* The progress line on a terminal while entries are checked. */
+struct progress {
+	struct tcbck *t;
+	size_t total;
+	volatile bool stop;
+	const char *cr, *el;
+	pthread_t tid;
+	bool shown;
+};
+void progress_start(struct progress *p);
+void progress_stop(struct progress *p);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "hashcache.h"
 #include "verify.h"
 
 static char dir[64], file[96];

@@ -1,0 +1,72 @@
+/*
+ * findings.c - what tcbck found: a list per entry (each filled by the one
+ * thread that checks it), and which of its items were fixed.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcbck.h"
+
+void
+findings_init(struct findings *f)
+{
+	f->head = NULL;
+	f->tail = &f->head;
+	f->n = f->unfixed = 0;
+}
+
+void
+findings_free(struct findings *f)
+{
+	struct finding *x, *next;
+
+	for (x = f->head; x; x = next) {
+		next = x->next;
+		free(x->path);
+		free(x);
+	}
+	findings_init(f);
+}
+
+struct finding *
+finding_add(struct findings *f, const char *path, const char *what,
+	    bool registered, const char *fmt, ...)
+{
+	struct finding *x = calloc(1, sizeof(*x));
+	va_list ap;
+
+	if (x == NULL || (x->path = strdup(path)) == NULL) {
+		free(x);
+		return NULL;
+	}
+	x->what = what;
+	x->registered = registered;
+	va_start(ap, fmt);
+	vsnprintf(x->text, sizeof(x->text), fmt, ap);
+	va_end(ap);
+	*f->tail = x;
+	f->tail = &x->next;
+	f->n++;
+	f->unfixed++;
+	return x;
+}
+
+struct finding *
+finding_of(struct finding *const *xs, unsigned n, enum tcb_what w)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (xs[i] && strcmp(xs[i]->what, tcb_what_name(w)) == 0)
+			return xs[i];
+	return NULL;
+}
+
+void
+finding_fixed(struct findings *f, struct finding *x)
+{
+	if (x && !x->fixed) {
+		x->fixed = true;
+		f->unfixed--;
+	}
+}

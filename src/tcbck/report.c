@@ -1,0 +1,154 @@
+/*
+ * report.c - what tcbck found, for a person (one line each on stderr, and
+ * a count) or for a program (one JSON document on stdout: strings escaped,
+ * and each byte of invalid UTF-8 as \u00XX, so any file name is valid
+ * JSON); and the progress line while entries are checked.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <curses.h>
+#include <term.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stanza.h"
+#include "tcbck.h"
+
+/* JSON strings: escapes, and each byte of invalid UTF-8 as \u00XX. */
+static void
+json_str(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), n;
+
+	putchar('"');
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '"' || p[i] == '\\')
+			printf("\\%c", p[i]);
+		else if (p[i] < 0x20 || p[i] == 0x7f)
+			printf("\\u%04x", p[i]);
+		else if (p[i] < 0x80)
+			putchar(p[i]);
+		else if ((n = stz_utf8_len(p + i, len - i)) == 0)
+			printf("\\u%04x", p[i]);
+		else {
+			fwrite(p + i, 1, n, stdout);
+			i += n - 1;
+		}
+	}
+	putchar('"');
+}
+
+static void
+print_json(const struct tcbck *t, const struct findings *f, size_t nf,
+	   size_t checked, unsigned problems, unsigned fixed)
+{
+	const char *sep = "";
+
+	printf("{\"database\": ");
+	json_str(t->db.path);
+	printf(", \"mode\": \"%c\", \"checked\": %zu, \"problems\": %u, "
+	       "\"fixed\": %u, \"findings\": [", (char)t->mode, checked,
+	       problems, fixed);
+	for (size_t i = 0; i < nf; i++) {
+		for (struct finding *x = f[i].head; x; x = x->next) {
+			printf("%s\n  {\"path\": ", sep);
+			json_str(x->path);
+			printf(", \"what\": \"%s\", \"registered\": %s, "
+			       "\"fixed\": %s, \"message\": ", x->what,
+			       x->registered ? "true" : "false",
+			       x->fixed ? "true" : "false");
+			json_str(x->text);
+			if (*x->should) {
+				printf(", \"is\": ");
+				json_str(x->is);
+				printf(", \"should\": ");
+				json_str(x->should);
+			}
+			putchar('}');
+			sep = ",";
+		}
+	}
+	printf("\n]}\n");
+}
+
+static void *
+progress_thread(void *arg)
+{
+	struct progress *p = arg;
+	struct timespec tick = { 0, 200 * 1000 * 1000 };
+
+	do {	/* drawn at once, then every tick until the check ends */
+		size_t done;
+
+		pthread_mutex_lock(&p->t->lock);
+		done = p->t->done;
+		pthread_mutex_unlock(&p->t->lock);
+		fprintf(stderr, "%stcbck: checked %zu of %zu%s", p->cr, done,
+			p->total, p->el);
+		fflush(stderr);
+		nanosleep(&tick, NULL);
+	} while (!p->stop);
+	fprintf(stderr, "%s%s", p->cr, p->el);
+	return NULL;
+}
+
+/* On a terminal only, redrawn with terminfo cr and el. */
+void
+progress_start(struct progress *p)
+{
+	const char *cr, *el;
+	int e;
+
+	p->shown = false;
+	if (p->t->quiet || p->t->mode == FIX_ASK || !isatty(STDERR_FILENO) ||
+	    setupterm(NULL, STDERR_FILENO, &e) != OK)
+		return;
+	cr = tigetstr("cr");
+	el = tigetstr("el");
+	if (cr == NULL || cr == (char *)-1 || el == NULL || el == (char *)-1)
+		return;
+	p->cr = cr;
+	p->el = el;
+	p->stop = false;
+	p->shown = pthread_create(&p->tid, NULL, progress_thread, p) == 0;
+}
+
+void
+progress_stop(struct progress *p)
+{
+	if (p->shown) {
+		p->stop = true;
+		pthread_join(p->tid, NULL);
+		p->shown = false;
+	}
+}
+
+/*
+ * Each finding on stderr ("PATH: TEXT", "(fixed)" after what was fixed,
+ * but not under -p), or all of them as JSON on stdout, then the count.
+ * Returns the number of problems left.
+ */
+unsigned
+report_findings(const struct tcbck *t, const struct findings *f, size_t nf,
+		size_t checked)
+{
+	unsigned problems = 0, fixed = 0;
+
+	for (size_t i = 0; i < nf; i++) {
+		for (struct finding *x = f[i].head; x; x = x->next) {
+			x->fixed ? fixed++ : problems++;
+			if (t->json || (x->fixed && t->mode == FIX_SILENT))
+				continue;
+			fprintf(stderr, "%s: %s%s\n", x->path, x->text,
+				x->fixed ? " (fixed)" : "");
+		}
+	}
+	if (t->json)
+		print_json(t, f, nf, checked, problems, fixed);
+	else if (!t->quiet && t->mode != FIX_SILENT)
+		fprintf(stderr, "tcbck: %zu checked, %u %s, %u fixed\n",
+			checked, problems, problems == 1 ? "problem" :
+			"problems", fixed);
+	return problems;
+}
