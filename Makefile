@@ -265,7 +265,7 @@ bench: all $(BENCH_BINS)
 
 # A real login through tgetty on a private pty bridged to this terminal.
 demo: deps all $(HELPER_BINS)
-	@TPATH_BUILD=$(B) demo/tpath-demo
+	@TPATH_BUILD=$(B) tests/demo/tpath-demo
 
 clean:
 	rm -rf build

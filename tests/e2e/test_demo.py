@@ -11,7 +11,7 @@ from conftest import BUILD
 from test_login import PASSWORD, user  # noqa: F401 (fixtures)
 from test_tgetty import shell_user  # noqa: F401 (fixture)
 
-DEMO = Path(__file__).parents[2] / "demo" / "tpath-demo"
+DEMO = Path(__file__).parents[1] / "demo" / "tpath-demo"
 
 
 def test_the_demo_logs_in_and_gives_the_terminal_back(shell_user):  # noqa: F811
