@@ -30,7 +30,7 @@
 #include "permit.h"
 #include "portlog.h"
 #include "safeopen.h"
-#include "sak.h"
+#include "sweep.h"
 #include "secure.h"
 #include "tgetty.h"
 #include "trusted.h"

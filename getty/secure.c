@@ -25,7 +25,7 @@
 #include <linux/vt.h>
 
 #include "audit.h"
-#include "sak.h"
+#include "sweep.h"
 #include "secure.h"
 #include "tty.h"
 

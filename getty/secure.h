@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 #include "portcfg.h"
-#include "sak.h"
+#include "sweep.h"
 #include "tperr.h"
 
 struct key_response {

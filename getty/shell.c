@@ -27,7 +27,7 @@
 #include "cgroup.h"
 #include "exec.h"
 #include "relay.h"
-#include "sak.h"
+#include "sakkey.h"
 #include "secure.h"
 #include "session.h"
 #include "tgetty.h"

@@ -1,5 +1,5 @@
 /*
- * sweep_bpf.h - the sweep's kernel walk (BPF iterators), for sak.c.
+ * sweep_bpf.h - the sweep's kernel walk (BPF iterators), for sweep.c.
  */
 #ifndef TPATH_SWEEP_BPF_H
 #define TPATH_SWEEP_BPF_H
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "sak.h"
+#include "sweep.h"
 
 /* Has tp_sweep_prepare() loaded the walk? */
 bool tp_sweep_bpf_ready(void);

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sak.h"
+#include "sakkey.h"
 
 /* The most one byte can ask to be echoed: erasing a whole line. */
 #define TP_LINE_ECHO_MAX(size) (3 * (size))

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sak.h"
+#include "sweep.h"
 
 int
 main(int argc, char **argv)

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "sak.h"
+#include "sweep.h"
 
 /* A pty's slave: its node on the devpts instance the system shows. */
 static int

@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include "tmpdir.h"
-#include "sak.h"
 #include "userpol.h"
 
 static char dir[64];
@@ -115,21 +114,6 @@ test_malformed_fails_closed(void **state)
 	}
 }
 
-static void
-test_the_key_across_chunks(void **state)
-{
-	struct tp_sak s = { false };
-
-	(void)state;
-	assert_int_equal(tp_sak_find(&s, "ab\x18\x12" "cd", 6), 3);
-	assert_int_equal(tp_sak_find(&s, "\x12", 1), -1);	/* no ^X */
-	assert_int_equal(tp_sak_find(&s, "x\x18", 2), -1);
-	assert_int_equal(tp_sak_find(&s, "\x12", 1), 0);	/* completes */
-	assert_int_equal(tp_sak_find(&s, "\x18" "a\x12", 3), -1);
-	assert_int_equal(tp_sak_find(&s, "\x18\x18\x12", 3), 2);
-	assert_int_equal(tp_sak_find(&s, "", 0), -1);
-}
-
 static int
 setup(void **state)
 {
@@ -151,9 +135,8 @@ main(void)
 		cmocka_unit_test(test_user_then_default_then_nosak),
 		cmocka_unit_test(test_shipped_example),
 		cmocka_unit_test(test_malformed_fails_closed),
-		cmocka_unit_test(test_the_key_across_chunks),
 	};
 
-	return cmocka_run_group_tests_name("user policy, the key",
+	return cmocka_run_group_tests_name("user policy",
 					   tests, setup, teardown);
 }

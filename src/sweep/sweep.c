@@ -1,5 +1,5 @@
 /*
- * sak.c - the secure attention key: the key, and the sweep.
+ * sweep.c - the sweep the secure attention key starts with.
  *
  * Defends the terminal against every process that could still write to
  * it, or read from it, after the key is pressed:
@@ -58,25 +58,12 @@
 
 #include "cgroup.h"
 #include "proc.h"
-#include "sak.h"
+#include "sweep.h"
 #include "sweep_bpf.h"
 
 #define SWEEP_LIMIT_MS	5000	/* then give up on holders in D state */
 #define FREEZE_LIMIT_MS	1000	/* then stop the session by signals */
 #define MAX_TRACERS	64	/* tracers of tracers followed, per thread */
-
-ssize_t
-tp_sak_find(struct tp_sak *s, const char *buf, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (s->first_seen && buf[i] == TP_SAK_SECOND) {
-			s->first_seen = false;
-			return (ssize_t)i;
-		}
-		s->first_seen = buf[i] == TP_SAK_FIRST;
-	}
-	return -1;
-}
 
 static int
 add_dev(struct tp_sweep *sw, dev_t rdev, dev_t fs)

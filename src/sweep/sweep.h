@@ -1,31 +1,16 @@
 /*
- * sak.h - the secure attention key: recognising Ctrl-X Ctrl-R in what is
- * typed, and the sweep that kills every process holding a terminal.
+ * sweep.h - what the secure attention key does first: the sweep that
+ * kills every process holding a terminal.  (Recognising the key in what
+ * is typed is sakkey.h's.)
  */
-#ifndef TPATH_SAK_H
-#define TPATH_SAK_H
+#ifndef TPATH_SWEEP_H
+#define TPATH_SWEEP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "tperr.h"
-
-#define TP_SAK_FIRST	('X' & 037)	/* Ctrl-X: passed on at once */
-#define TP_SAK_SECOND	('R' & 037)	/* Ctrl-R: completes it, kept back */
-
-/* Where the previous chunk of input left off. */
-struct tp_sak {
-	bool first_seen;	/* the last byte was Ctrl-X */
-};
-
-/*
- * Look for the key in the next len bytes typed.  Returns the offset of
- * the Ctrl-R that completes it (the bytes before it may be passed on),
- * or -1 when buf does not complete it.  A Ctrl-X at the end of one chunk
- * and a Ctrl-R at the start of the next is the key too.
- */
-ssize_t tp_sak_find(struct tp_sak *s, const char *buf, size_t len);
 
 /*
  * A terminal a sweep clears: its device number and, for a pty, the devpts
