@@ -12,14 +12,17 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
 
 #include "cgroup.h"
+#include "clock.h"
 
 static const char *const mounts[] = {
 	"/sys/fs/cgroup", "/sys/fs/cgroup/unified", NULL,
@@ -108,30 +111,62 @@ cgroup_enter(const char *path)
 	return *path ? cgroup_write(path, "cgroup.procs", "0") : 0;
 }
 
+/* Is want one of the lines of text? */
+static bool
+has_line(const char *text, const char *want)
+{
+	size_t len = strlen(want);
+
+	for (const char *at = text; (at = strstr(at, want)) != NULL; at++)
+		if ((at == text || at[-1] == '\n') &&
+		    (at[len] == '\n' || at[len] == '\0'))
+			return true;
+	return false;
+}
+
+int
+cgroup_wait(const char *dir, const char *want, unsigned limit_ms,
+	    unsigned poll_us)
+{
+	char path[PATH_MAX], buf[256];
+	struct timespec t0, step = { poll_us / 1000000,
+				     (long)(poll_us % 1000000) * 1000 };
+	int fd, rc = -1;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	tp_clock_start(&t0);
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+		if (n <= 0) {
+			errno = n == 0 ? EINVAL : errno;
+			break;
+		}
+		buf[n] = '\0';
+		if (has_line(buf, want)) {
+			rc = 0;
+			break;
+		}
+		if (tp_ms_since(&t0) >= (long)limit_ms) {
+			errno = ETIMEDOUT;
+			break;
+		}
+		nanosleep(&step, NULL);
+	}
+	close(fd);
+	return rc;
+}
+
 int
 cgroup_end(const char *path)
 {
-	char events[PATH_MAX], buf[256];
-
 	if (*path == '\0')
 		return 0;
 	if (cgroup_write(path, "cgroup.kill", "1") == -1)
 		return -1;
-	/* empty once cgroup.events says "populated 0" */
-	snprintf(events, sizeof(events), "%s/cgroup.events", path);
-	for (int i = 0; i < 500; i++) {
-		int fd = open(events, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd == -1 ? -1 : read(fd, buf, sizeof(buf) - 1);
-
-		if (fd != -1)
-			close(fd);
-		if (n <= 0)
-			break;
-		buf[n] = '\0';
-		if (strstr(buf, "populated 0"))
-			break;
-		usleep(10000);
-	}
+	cgroup_wait(path, "populated 0", 5000, 10000);	/* then it is empty */
 	cgroup_prune(path);	/* a cgroup with children cannot go */
 	return rmdir(path);
 }

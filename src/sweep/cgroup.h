@@ -24,6 +24,14 @@ void cgroup_prune(const char *session);
 int cgroup_enter(const char *path);
 /* Write text to the cgroup's file name (cgroup.freeze, ...). */
 int cgroup_write(const char *dir, const char *name, const char *text);
+/*
+ * Wait until the cgroup's cgroup.events has the line want ("frozen 1",
+ * "populated 0"), reading it again every poll_us microseconds for at most
+ * limit_ms: it is read, not polled, because the kernel delays its change
+ * notifications by up to 10 ms.  -1 with errno (ETIMEDOUT: not in time).
+ */
+int cgroup_wait(const char *dir, const char *want, unsigned limit_ms,
+		unsigned poll_us);
 /* Kill everything in it and below, wait until it is empty, remove it. */
 int cgroup_end(const char *path);
 

@@ -57,6 +57,7 @@
 #include <linux/magic.h>
 
 #include "cgroup.h"
+#include "clock.h"
 #include "proc.h"
 #include "sweep.h"
 #include "sweep_bpf.h"
@@ -160,16 +161,6 @@ pidset_add(struct pidset *ps, pid_t pid)	/* true when it is new */
 	if (pid <= 0 || i >= ps->words)
 		return false;
 	return !(__atomic_fetch_or(&ps->bits[i], m, __ATOMIC_RELAXED) & m);
-}
-
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 /* Does the descriptor table in directory dirfd (closed here) hold one? */
@@ -407,11 +398,10 @@ kill_tracers(pid_t pid, struct pidset *seen)
 	if ((task = opendir(path)) == NULL)
 		return 0;
 	while ((e = readdir(task)) != NULL) {
-		char *end;
-		long tid = strtol(e->d_name, &end, 10);
+		pid_t tid;
 
-		if (*end == '\0' && tid > 0 && tid <= INT_MAX)
-			n += kill_tracer_chain((pid_t)tid, seen);
+		if (tp_proc_pid(e->d_name, &tid) == 0)
+			n += kill_tracer_chain(tid, seen);
 	}
 	closedir(task);
 	return n;
@@ -630,10 +620,9 @@ pass(struct scan *sc)
 	sc->walked = sc->more = false;
 	sc->procfd = dirfd(proc);
 	while ((e = readdir(proc)) != NULL) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
+		pid_t pid;
 
-		if (*end != '\0' || pid <= 0 || pid == self)
+		if (tp_proc_pid(e->d_name, &pid) == -1 || pid == self)
 			continue;
 		if (sc->npids == sc->cap) {
 			size_t cap = sc->cap ? sc->cap * 2 : 4096;
@@ -667,43 +656,16 @@ pass(struct scan *sc)
 	return (int)sc->acted;
 }
 
-/*
- * Freeze the cgroup and wait until cgroup.events says it is frozen.  The
- * file is read again and again, not polled: the kernel delays its change
- * notifications by up to 10 ms.
- */
+/* Freeze the cgroup, and wait until it is (or thaw it again). */
 static int
 freeze(const char *cgroup)
 {
-	char path[PATH_MAX], buf[256];
-	struct timespec t0;
-	int fd, rc = -1;
-
-	snprintf(path, sizeof(path), "%s/cgroup.events", cgroup);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
 	if (cgroup_write(cgroup, "cgroup.freeze", "1") == -1)
-		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-		if (n <= 0)
-			break;
-		buf[n] = '\0';
-		if (strstr(buf, "frozen 1")) {
-			rc = 0;
-			break;
-		}
-		if (ms_since(&t0) >= FREEZE_LIMIT_MS)
-			break;
-		nanosleep(&(struct timespec){ 0, 50000 }, NULL);
-	}
-	if (rc == -1)
-		cgroup_write(cgroup, "cgroup.freeze", "0");
-out:
-	close(fd);
-	return rc;
+		return -1;
+	if (cgroup_wait(cgroup, "frozen 1", FREEZE_LIMIT_MS, 50) == 0)
+		return 0;
+	cgroup_write(cgroup, "cgroup.freeze", "0");
+	return -1;
 }
 
 /* Does the cgroup.procs file at path list anything? */
@@ -774,8 +736,13 @@ freeze_session(const char *cgroup, struct tp_sweep_state *st,
 		snprintf(path, sizeof(path), "%s/cgroup.procs", st->frozen[i]);
 		if ((f = fopen(path, "re")) == NULL)
 			return -1;
-		while (fgets(line, sizeof(line), f))
-			pidset_add(members, (pid_t)strtol(line, NULL, 10));
+		while (fgets(line, sizeof(line), f)) {
+			pid_t pid;
+
+			line[strcspn(line, "\n")] = '\0';
+			if (tp_proc_pid(line, &pid) == 0)
+				pidset_add(members, pid);
+		}
 		fclose(f);
 	}
 	return 0;
@@ -831,7 +798,7 @@ tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 	int rc = -1, n = 0;
 
 	sw->killed = sw->scans = 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tp_clock_start(&t0);
 	if ((st = sw->state = calloc(1, sizeof(*st))) == NULL ||
 	    pidset_init(&killed) == -1 || pidset_init(&clean) == -1) {
 		tp_err_set(err, "sweep: out of memory");
@@ -853,7 +820,7 @@ tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 			sc.what = STOP_SESSION;
 			sc.seen = &st->stopped;
 			while ((n = pass(&sc)) > 0 &&
-			       ms_since(&t0) < SWEEP_LIMIT_MS)
+			       tp_ms_since(&t0) < SWEEP_LIMIT_MS)
 				;
 			memset(clean.bits, 0, clean.words * sizeof(*clean.bits));
 		}
@@ -871,7 +838,7 @@ tp_sweep_run(struct tp_sweep *sw, struct tp_err *err)
 	sc.seen = &killed;
 	while ((n = pass(&sc)) > 0 || (n == 0 && sc.more)) {
 		sw->killed += (unsigned)n;
-		if (ms_since(&t0) >= SWEEP_LIMIT_MS)
+		if (tp_ms_since(&t0) >= SWEEP_LIMIT_MS)
 			break;
 	}
 	if (n == 0 && !sc.more)

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "proc.h"
 #include "sweep.skel.h"
 #include "sweep_bpf.h"
 
@@ -37,21 +38,9 @@ quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 static bool
 initial_pid_ns(void)
 {
-	char line[256];
-	bool one = false;
-	FILE *f = fopen("/proc/self/status", "re");
+	unsigned levels;
 
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "NSpid:", 6) == 0) {
-			int a, b;
-
-			one = sscanf(line + 6, "%d %d", &a, &b) == 1;
-			break;
-		}
-	fclose(f);
-	return one;
+	return tp_proc_ns_levels(0, &levels) == 0 && levels == 1;
 }
 
 int

@@ -34,6 +34,7 @@
 #include <curses.h>
 #include <term.h>
 
+#include "clock.h"
 #include "tty.h"
 #include "files.h"
 
@@ -318,18 +319,16 @@ static bool
 discard_until(int fd, const char *want, unsigned timeout_ms)
 {
 	size_t wlen = strlen(want), have = 0;
-	struct timespec t0, t;
+	struct timespec t0;
 	char buf[4096];
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tp_clock_start(&t0);
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		long left;
 		ssize_t n;
 
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = (long)timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 +
-					   (t.tv_nsec - t0.tv_nsec) / 1000000);
+		left = (long)timeout_ms - tp_ms_since(&t0);
 		if (left <= 0 || poll(&p, 1, (int)left) != 1)
 			return false;
 		n = read(fd, buf + have, sizeof(buf) - 1 - have);

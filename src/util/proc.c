@@ -1,5 +1,6 @@
 /*
- * proc.c - reading /proc/PID/stat and /proc/PID/status.
+ * proc.c - reading /proc/PID/stat and /proc/PID/status, and PIDs as
+ * /proc names them.
  *
  * Defends against the process named: its name (in parentheses) may hold
  * anything, spaces and parentheses included, so the fields of stat are
@@ -12,10 +13,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "proc.h"
 #include "stanza.h"
 
@@ -109,6 +112,68 @@ tp_proc_status(pid_t pid, struct tp_proc_status *st)
 	    status_number(buf, "TracerPid", &st->tracer) == -1)
 		return errno = EINVAL, -1;
 	return 0;
+}
+
+int
+tp_proc_pid(const char *s, pid_t *pid)
+{
+	unsigned long long v;
+
+	if (stz_parse_uint(s, 1, INT_MAX, &v) == -1)
+		return errno = EINVAL, -1;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* The number of PIDs in an NSpid value: "1\t2\t3" (one per namespace). */
+static int
+count_pids(char *value, unsigned *levels)
+{
+	unsigned n = 0;
+	pid_t v;
+
+	for (char *num = value, *tab; ; num = tab + 1) {
+		if ((tab = strchr(num, '\t')) != NULL)
+			*tab = '\0';
+		if (tp_proc_pid(num, &v) == -1)
+			return -1;
+		n++;
+		if (tab == NULL)
+			break;
+	}
+	*levels = n;
+	return 0;
+}
+
+int
+tp_proc_ns_levels(pid_t pid, unsigned *levels)
+{
+	char path[32], *buf, *at;
+	size_t len;
+	int fd, rc = -1;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	/* the Groups line before it can be long: read the whole file */
+	rc = tp_read_all(fd, 4096, 1 << 20, &buf, &len);
+	close(fd);
+	if (rc == -1)
+		return -1;
+	rc = -1;
+	if ((at = strstr(buf, "\nNSpid:\t")) != NULL) {
+		at += strlen("\nNSpid:\t");
+		len = strcspn(at, "\n");
+		if (at[len] == '\n') {
+			at[len] = '\0';
+			rc = count_pids(at, levels);
+		}
+	}
+	free(buf);
+	return rc == -1 ? (errno = EINVAL, -1) : 0;
 }
 
 dev_t

@@ -33,6 +33,19 @@ struct tp_proc_status {
  */
 int tp_proc_status(pid_t pid, struct tp_proc_status *st);
 
+/*
+ * How many PID namespaces pid (0: the calling process) is in, from the
+ * NSpid line of its status: 1 in the initial one.  -1 with errno.
+ */
+int tp_proc_ns_levels(pid_t pid, unsigned *levels);
+
+/*
+ * A PID as /proc names it (a directory of /proc or of /proc/PID/task, a
+ * line of cgroup.procs): decimal digits only, 1 to INT_MAX.  -1 with
+ * EINVAL for anything else ("self", "-1", "", "12x", an overflow).
+ */
+int tp_proc_pid(const char *s, pid_t *pid);
+
 /* The controlling terminal's device number in tty_nr (0: none). */
 dev_t tp_proc_tty(const struct tp_proc *p);
 

@@ -1,0 +1,62 @@
+/*
+ * test_cgroup.c - waiting on a real cgroup's events: frozen, and empty.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cgroup.h"
+
+static void
+test_wait_for_frozen_and_for_empty(void **state)
+{
+	char path[PATH_MAX], pid_text[16];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (cgroup_create(getpid(), path, sizeof(path)) == -1)
+		skip();		/* no writable cgroup v2 hierarchy here */
+	if ((pid = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)pid);
+	assert_int_equal(cgroup_write(path, "cgroup.procs", pid_text), 0);
+	/* not frozen: the wait runs to its limit */
+	errno = 0;
+	assert_int_equal(cgroup_wait(path, "frozen 1", 50, 1000), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(cgroup_wait(path, "populated 1", 50, 1000), 0);
+	assert_int_equal(cgroup_write(path, "cgroup.freeze", "1"), 0);
+	assert_int_equal(cgroup_wait(path, "frozen 1", 1000, 50), 0);
+	/* a line is matched whole: "frozen" alone is no line of it */
+	assert_int_equal(cgroup_wait(path, "frozen", 20, 1000), -1);
+	assert_int_equal(cgroup_end(path), 0);	/* waits for populated 0 */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	errno = 0;
+	assert_int_equal(cgroup_wait(path, "populated 0", 20, 1000), -1);
+	assert_int_equal(errno, ENOENT);	/* removed */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wait_for_frozen_and_for_empty),
+	};
+
+	return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);
+}
