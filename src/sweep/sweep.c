@@ -499,37 +499,25 @@ kernel_walk(struct scan *sc, size_t *n)
 	return 0;
 }
 
-/*
- * A pass of KILL_HOLDERS from the kernel's walk (sweep_bpf.c): every
- * process it reports is taken by pidfd, then the walk runs again, and
- * those it reports again are holders while their pidfd is held, so never
- * a process that got a PID meanwhile.  The second walk is the next pass's
- * first when all this pass acted on was frozen (nothing it did can have
- * made a new holder: a frozen process cannot fork); after a process that
- * could run was killed, the next pass walks afresh.  sc->more: the second
- * walk showed processes not acted on (new since the first), so another
- * pass is due even if this one acted on none.  Nothing is marked clean:
- * each pass walks everything.  As pass(), or -1 when the walk failed.
- */
-static int
-kernel_pass(struct scan *sc)
-{
-	struct pidset taken = { NULL, 0 }, again = { NULL, 0 };
-	struct held { pid_t pid; int fd; } *held = NULL;
-	size_t n = sc->npids, nheld = 0;
-	pid_t self = getpid();
-	bool ran = false;	/* a holder that could run was acted on */
-	bool reuse = sc->walked;
-	unsigned tracers = sc->tracers;
-	int rc = -1;
+/* A process the kernel walk reported, and the pidfd taken for it. */
+struct held {
+	pid_t pid;
+	int fd;
+};
 
-	sc->acted = 0;
-	sc->walked = sc->more = false;
-	if ((sc->traced.bits == NULL && pidset_init(&sc->traced) == -1) ||
-	    pidset_init(&taken) == -1 || pidset_init(&again) == -1 ||
-	    (!reuse && kernel_walk(sc, &n) == -1) ||
-	    (n && (held = malloc(n * sizeof(*held))) == NULL))
-		goto out;
+/*
+ * Step 1: take a pidfd for each process of the walk (n in sc->pids) that
+ * no pass has acted on, once each.  Returns how many, or -1.
+ */
+static ssize_t
+take_pidfds(struct scan *sc, size_t n, struct held *held)
+{
+	struct pidset taken = { NULL, 0 };
+	pid_t self = getpid();
+	size_t nheld = 0;
+
+	if (pidset_init(&taken) == -1)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		pid_t pid = sc->pids[i];
 		int fd;
@@ -540,22 +528,86 @@ kernel_pass(struct scan *sc)
 		if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) != -1)
 			held[nheld++] = (struct held){ pid, fd };
 	}
-	if (nheld && kernel_walk(sc, &n) == -1)
-		goto out;
-	for (size_t i = 0; nheld && i < n; i++)
+	free(taken.bits);
+	return (ssize_t)nheld;
+}
+
+/*
+ * Step 3: act on each held process the second walk (n in sc->pids)
+ * reported again: it held the terminal while its pidfd was held, so it is
+ * no process that got the PID meanwhile.  The pidfd of one doomed is kept
+ * (fd -1 in held).  *ran: one that could run (not frozen) was acted on.
+ */
+static int
+act_on_confirmed(struct scan *sc, size_t n, struct held *held,
+		 size_t nheld, bool *ran)
+{
+	struct pidset again = { NULL, 0 };
+
+	if (pidset_init(&again) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
 		pidset_add(&again, sc->pids[i]);
 	sc->traced_known = true;	/* by the walk just made */
 	for (size_t i = 0; i < nheld; i++) {
 		if (!pidset_has(&again, held[i].pid))
 			continue;
-		ran |= !pidset_has(sc->frozen, held[i].pid);
+		*ran |= !pidset_has(sc->frozen, held[i].pid);
 		if (act(sc, held[i].pid, held[i].fd))
 			held[i].fd = -1;	/* kept */
 	}
 	sc->traced_known = false;
-	for (size_t i = 0; nheld && i < n && !sc->more; i++)
-		sc->more = sc->pids[i] != self &&
-			   !pidset_has(sc->seen, sc->pids[i]);
+	free(again.bits);
+	return 0;
+}
+
+/* Step 4: does the second walk show processes no pass has acted on? */
+static bool
+new_since_first(const struct scan *sc, size_t n)
+{
+	pid_t self = getpid();
+
+	for (size_t i = 0; i < n; i++)
+		if (sc->pids[i] != self && !pidset_has(sc->seen, sc->pids[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A pass of KILL_HOLDERS from the kernel's walk (sweep_bpf.c), in steps:
+ * walk (or reuse the last pass's second walk), take a pidfd for each
+ * process reported (1), walk again (2), act on those reported again (3),
+ * and note whether the second walk shows processes new since the first
+ * (4: sc->more, another pass is due even if this one acted on none).  The
+ * second walk is the next pass's first when all this pass acted on was
+ * frozen (sc->walked: nothing it did can have made a new holder, a frozen
+ * process cannot fork).  Nothing is marked clean: each pass walks
+ * everything.  As pass(), or -1 when the walk failed.
+ */
+static int
+kernel_pass(struct scan *sc)
+{
+	struct held *held = NULL;
+	size_t n = sc->npids;
+	ssize_t nheld = 0;
+	bool ran = false;	/* a holder that could run was acted on */
+	bool reuse = sc->walked;
+	unsigned tracers = sc->tracers;
+	int rc = -1;
+
+	sc->acted = 0;
+	sc->walked = sc->more = false;
+	if ((sc->traced.bits == NULL && pidset_init(&sc->traced) == -1) ||
+	    (!reuse && kernel_walk(sc, &n) == -1) ||
+	    (n && (held = malloc(n * sizeof(*held))) == NULL) ||
+	    (nheld = take_pidfds(sc, n, held)) == -1)
+		goto out;
+	if (nheld) {
+		if (kernel_walk(sc, &n) == -1 ||
+		    act_on_confirmed(sc, n, held, (size_t)nheld, &ran) == -1)
+			goto out;
+		sc->more = new_since_first(sc, n);
+	}
 	ran |= sc->tracers != tracers;	/* they could run too */
 	sc->walked = nheld && !ran;
 	sc->npids = n;
@@ -563,12 +615,10 @@ kernel_pass(struct scan *sc)
 	sc->sw->kernel_walk = true;
 	rc = (int)sc->acted;
 out:
-	for (size_t i = 0; i < nheld; i++)
+	for (ssize_t i = 0; i < nheld; i++)
 		if (held[i].fd != -1)
 			close(held[i].fd);
 	free(held);
-	free(taken.bits);
-	free(again.bits);
 	return rc;
 }
 

@@ -101,117 +101,179 @@ nonblock(int fd, int *old)
 	return fcntl(fd, F_SETFL, *old | O_NONBLOCK);
 }
 
-enum relay_end
-tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
-{
-	static struct buf in, out;	/* terminal to pty, pty to terminal */
-	struct sigaction sa, oldsa;
-	sigset_t block, during, oldmask;
-	const struct timespec zero = { 0, 0 };
-	enum relay_end end = RELAY_ERROR;
-	int ttyfl, masterfl;
-	bool master_done = false, main_exited = false;
+/* One relay's state, and what it changed, to be given back. */
+struct relay {
+	int tty, master, pidfd;
+	const struct relay_hooks *hooks;
+	struct buf *in, *out;	/* terminal to pty, pty to terminal */
+	bool master_done;	/* nothing more comes from the pty */
+	bool main_exited;	/* the session's shell exited */
+	enum relay_end end;
+	int ttyfl, masterfl;	/* the descriptors' flags before */
+	struct sigaction oldsa;
+	sigset_t oldmask;
+};
 
-	in.off = in.len = out.off = out.len = 0;
-	if (nonblock(tty, &ttyfl) == -1)
-		return RELAY_ERROR;
-	if (nonblock(master, &masterfl) == -1) {
-		fcntl(tty, F_SETFL, ttyfl);
-		return RELAY_ERROR;
+/*
+ * Both descriptors non-blocking; SIGWINCH blocked but for ppoll (during:
+ * the mask ppoll takes).  -1 with everything as it was.
+ */
+static int
+begin(struct relay *r, sigset_t *during)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	if (nonblock(r->tty, &r->ttyfl) == -1)
+		return -1;
+	if (nonblock(r->master, &r->masterfl) == -1) {
+		fcntl(r->tty, F_SETFL, r->ttyfl);
+		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_winch;
-	sigaction(SIGWINCH, &sa, &oldsa);
+	sigaction(SIGWINCH, &sa, &r->oldsa);
 	sigemptyset(&block);
 	sigaddset(&block, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &block, &oldmask);
-	during = oldmask;
-	sigdelset(&during, SIGWINCH);
-	copy_winsize(tty, master);
+	sigprocmask(SIG_BLOCK, &block, &r->oldmask);
+	*during = r->oldmask;
+	sigdelset(during, SIGWINCH);
+	copy_winsize(r->tty, r->master);
+	return 0;
+}
 
+static void
+finish(const struct relay *r)
+{
+	sigprocmask(SIG_SETMASK, &r->oldmask, NULL);
+	sigaction(SIGWINCH, &r->oldsa, NULL);
+	fcntl(r->tty, F_SETFL, r->ttyfl);
+	fcntl(r->master, F_SETFL, r->masterfl);
+}
+
+/* What to wait for: room to read into, bytes to write, the two ends. */
+static void
+poll_set(const struct relay *r, struct pollfd p[4])
+{
+	const struct relay_hooks *h = r->hooks;
+
+	p[0] = (struct pollfd){ r->tty,
+		(short)((waiting(r->in) < BUF ? POLLIN : 0) |
+			(waiting(r->out) ? POLLOUT : 0)), 0 };
+	p[1] = (struct pollfd){ r->master,
+		(short)((!r->master_done && waiting(r->out) < BUF ? POLLIN : 0) |
+			(waiting(r->in) ? POLLOUT : 0)), 0 };
+	p[2] = (struct pollfd){ r->main_exited ? -1 : r->pidfd, POLLIN, 0 };
+	p[3] = (struct pollfd){ h && h->quitting ? h->quit : -1, POLLIN, 0 };
+}
+
+static bool
+ended(struct relay *r, enum relay_end end)
+{
+	r->end = end;
+	return true;
+}
+
+/*
+ * What was typed: read, shown to the input hook, and kept for the pty as
+ * far as the hook lets it through.  True when the relay ends.
+ */
+static bool
+from_terminal(struct relay *r, short revents)
+{
+	const struct relay_hooks *h = r->hooks;
+	size_t before;
+	ssize_t n, keep;
+
+	if (!(revents & POLLIN))
+		return revents & (POLLHUP | POLLERR) ?
+		       ended(r, RELAY_HANGUP) : false;
+	if ((n = fill(r->tty, r->in)) == 0)
+		return ended(r, RELAY_HANGUP);
+	if (n == -1)
+		return ended(r, RELAY_ERROR);
+	if (n < 0 || h == NULL || h->input == NULL)
+		return false;
+	before = r->in->len - (size_t)n;
+	if ((keep = h->input(h->arg, r->in->data + before, (size_t)n)) < 0)
+		return ended(r, RELAY_STOPPED);
+	/* pass on only what the hook let through */
+	r->in->len = before + ((size_t)keep < (size_t)n ? (size_t)keep :
+			       (size_t)n);
+	return false;
+}
+
+/*
+ * What the session wrote: read only into room (a read of 0 bytes would
+ * look like EOF), passed on at once, and read again while both sides keep
+ * up: one poll for many chunks of a fast session.
+ */
+static void
+from_session(struct relay *r, const struct pollfd *p)
+{
+	if ((p->revents & (POLLIN | POLLHUP | POLLERR)) && !r->master_done &&
+	    waiting(r->out) < BUF) {
+		for (int i = 0; i < GREEDY && waiting(r->out) < BUF; i++) {
+			ssize_t n = fill(r->master, r->out);
+
+			if (n == 0 || n == -1)
+				r->master_done = true;	/* closed */
+			if (n <= 0 || drain(r->tty, r->out) == -1 ||
+			    waiting(r->out))
+				break;
+		}
+	} else if (r->main_exited && (p->events & POLLIN)) {
+		r->master_done = true;	/* nothing more is waiting */
+	}
+}
+
+enum relay_end
+tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
+{
+	static struct buf in, out;
+	const struct timespec zero = { 0, 0 };
+	struct relay r = { .tty = tty, .master = master, .pidfd = pidfd,
+			   .hooks = hooks, .in = &in, .out = &out,
+			   .end = RELAY_ERROR };
+	sigset_t during;
+
+	in.off = in.len = out.off = out.len = 0;
+	if (begin(&r, &during) == -1)
+		return RELAY_ERROR;
 	for (;;) {
-		struct pollfd p[4] = {
-			{ tty, (short)((waiting(&in) < BUF ? POLLIN : 0) |
-				       (waiting(&out) ? POLLOUT : 0)), 0 },
-			{ master, (short)((!master_done && waiting(&out) < BUF ?
-					   POLLIN : 0) |
-					  (waiting(&in) ? POLLOUT : 0)), 0 },
-			{ main_exited ? -1 : pidfd, POLLIN, 0 },
-			{ hooks && hooks->quitting ? hooks->quit : -1, POLLIN, 0 },
-		};
-		ssize_t n;
+		struct pollfd p[4];
 
-		if (master_done && waiting(&out) == 0) {
-			end = RELAY_SESSION_ENDED;
+		if (r.master_done && waiting(&out) == 0) {
+			r.end = RELAY_SESSION_ENDED;
 			break;
 		}
+		poll_set(&r, p);
 		/* once the shell is gone, look at the pty without waiting,
 		   but only while there is room to read it: a stopped
 		   terminal is waited for, not spun on */
-		if (ppoll(p, 4, main_exited && (p[1].events & POLLIN) ?
+		if (ppoll(p, 4, r.main_exited && (p[1].events & POLLIN) ?
 			  &zero : NULL, &during) == -1 && errno != EINTR)
 			break;
 		if ((p[3].revents & POLLIN) && hooks->quitting(hooks->quit)) {
-			end = RELAY_QUIT;
+			r.end = RELAY_QUIT;
 			break;
 		}
 		if (p[2].revents & POLLIN)
-			main_exited = true;	/* pass on what is there, then end */
+			r.main_exited = true;	/* pass on what is there, then end */
 		if (winched) {
 			winched = 0;
 			copy_winsize(tty, master);
 		}
-		if (p[0].revents & POLLIN) {
-			if ((n = fill(tty, &in)) == 0) {
-				end = RELAY_HANGUP;
-				break;
-			}
-			if (n == -1)
-				break;
-			if (n > 0 && hooks && hooks->input) {
-				size_t before = in.len - (size_t)n;
-				ssize_t keep = hooks->input(hooks->arg,
-							    in.data + before,
-							    (size_t)n);
-
-				if (keep < 0) {
-					end = RELAY_STOPPED;
-					break;
-				}
-				/* pass on only what the hook let through */
-				in.len = before + ((size_t)keep < (size_t)n ?
-						   (size_t)keep : (size_t)n);
-			}
-		} else if (p[0].revents & (POLLHUP | POLLERR)) {
-			end = RELAY_HANGUP;
+		if (from_terminal(&r, p[0].revents))
 			break;
-		}
-		/* read only into room: a read of 0 bytes would look like EOF;
-		   then pass it on at once, and read again while both sides
-		   keep up: one poll for many chunks of a fast session */
-		if (p[1].revents & (POLLIN | POLLHUP | POLLERR) &&
-		    !master_done && waiting(&out) < BUF) {
-			for (int i = 0; i < GREEDY && waiting(&out) < BUF; i++) {
-				n = fill(master, &out);
-				if (n == 0 || n == -1)
-					master_done = true;	/* closed */
-				if (n <= 0 || drain(tty, &out) == -1 ||
-				    waiting(&out))
-					break;
-			}
-		} else if (main_exited && (p[1].events & POLLIN)) {
-			master_done = true;	/* nothing more is waiting */
-		}
+		from_session(&r, &p[1]);
 		if (waiting(&out) && drain(tty, &out) == -1) {
-			end = RELAY_HANGUP;
+			r.end = RELAY_HANGUP;
 			break;
 		}
 		if ((p[1].revents & POLLOUT) && drain(master, &in) == -1)
-			master_done = true;
+			r.master_done = true;
 	}
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	sigaction(SIGWINCH, &oldsa, NULL);
-	fcntl(tty, F_SETFL, ttyfl);
-	fcntl(master, F_SETFL, masterfl);
-	return end;
+	finish(&r);
+	return r.end;
 }

@@ -25,19 +25,28 @@
 /* Fields after the name: state is field 3; starttime is field 22. */
 #define FIELDS 20
 
+/* /proc/PID/file of pid (0: the calling process), open to read. */
+static int
+open_proc(pid_t pid, const char *file)
+{
+	char path[48];
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	else
+		snprintf(path, sizeof(path), "/proc/self/%s", file);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 int
 tp_proc_read(pid_t pid, struct tp_proc *p)
 {
-	char path[32], buf[2048], *s, *f[FIELDS], *save = NULL;
+	char buf[2048], *s, *f[FIELDS], *save = NULL;
 	unsigned long long v[FIELDS];
 	ssize_t n;
 	int fd, i;
 
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/stat");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open_proc(pid, "stat")) == -1)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
@@ -94,13 +103,14 @@ status_number(const char *text, const char *name, pid_t *v)
 int
 tp_proc_status(pid_t pid, struct tp_proc_status *st)
 {
-	char path[32], buf[4096];
+	char buf[4096];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (pid <= 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno = pid <= 0 ? EINVAL : errno, -1;
+	if (pid <= 0)
+		return errno = EINVAL, -1;
+	if ((fd = open_proc(pid, "status")) == -1)
+		return -1;
 	/* Tgid and TracerPid come in the first few lines */
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
@@ -148,15 +158,11 @@ count_pids(char *value, unsigned *levels)
 int
 tp_proc_ns_levels(pid_t pid, unsigned *levels)
 {
-	char path[32], *buf, *at;
+	char *buf, *at;
 	size_t len;
 	int fd, rc = -1;
 
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/status");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open_proc(pid, "status")) == -1)
 		return -1;
 	/* the Groups line before it can be long: read the whole file */
 	rc = tp_read_all(fd, 4096, 1 << 20, &buf, &len);
