@@ -91,7 +91,10 @@ std_fds(void)
 			exit(1);
 }
 
-/* Options into o and port; the tty operand as a path (tty1: /dev/tty1). */
+/*
+ * Options into o and port; the tty operand as a path: a name not starting
+ * with '/' is under /dev (tty1, pts/1), as for agetty.
+ */
 static void
 parse_args(int argc, char **argv, struct opts *o, char *path, size_t len)
 {
@@ -122,8 +125,9 @@ parse_args(int argc, char **argv, struct opts *o, char *path, size_t len)
 	}
 	if (argc - optind < 1 || argc - optind > 2)
 		usage(stderr, 2);
-	snprintf(path, len, "%s%s", strchr(argv[optind], '/') ? "" : "/dev/",
-		 argv[optind]);
+	if ((size_t)snprintf(path, len, "%s%s", argv[optind][0] == '/' ? "" :
+	    "/dev/", argv[optind]) >= len)
+		usage(stderr, 2);
 	port.path = path;
 	port.term = argc - optind == 2 ? argv[optind + 1] : NULL;
 }

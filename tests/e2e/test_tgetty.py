@@ -110,10 +110,11 @@ def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
     started = []
 
     def start(cfg="default:\n\tlogindelay = 0\n", again=None, users=None,
-              wrap=(), run_dir=None):
+              wrap=(), run_dir=None, dev_name=False):
         """A tgetty on a new pty, or again on the port of an earlier one.
         users: the text of the user file; wrap: a command that execs it;
-        run_dir: the run directory, if not the test's own."""
+        run_dir: the run directory, if not the test's own; dev_name: the
+        port named under /dev (pts/N), as systemd's units name it."""
         rundir = run_dir or run
         (confdir / "login.cfg").write_text(cfg)
         if users is not None:
@@ -128,7 +129,8 @@ def getty(confdir, pamconf, procs, tmp_path):  # noqa: F811
         p = procs.popen([*wrap, program("tgetty"), "-C", str(confdir),
                          "--pam-service", "tptest", "--pam-confdir",
                          str(pamconf), "--state-dir", str(state),
-                         "--run-dir", str(rundir), path,
+                         "--run-dir", str(rundir),
+                         path.removeprefix("/dev/") if dev_name else path,
                          "vt100"], start_new_session=True,
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)
@@ -169,6 +171,18 @@ def test_login_runs_a_relayed_session(getty, shell_user):
     assert child.match.group(1) != path     # the session has its own pty
     st = os.stat(path)                      # the terminal stays root's
     assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o600)
+    child.sendline("exit")
+    assert p.wait(timeout=10) == 0
+
+
+def test_a_port_named_under_dev_is_that_device(getty, shell_user):
+    """tgetty pts/N is /dev/pts/N, as for agetty (container-tgetty@pts/N),
+    not a path relative to the working directory."""
+    p, child, path, _ = getty(dev_name=True)
+    st = os.stat(path)                      # taken: root's, 0600
+    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o600)
+    log_in(child, shell_user.pw_name, PASSWORD)
+    child.expect_exact("$ ")
     child.sendline("exit")
     assert p.wait(timeout=10) == 0
 
