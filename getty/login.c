@@ -167,9 +167,18 @@ static const struct pam_conv pconv = { conv, &ctx };
 static enum login_result
 fail(struct login *l, int rc, enum login_result why, struct tp_err *err)
 {
+	struct passwd pw, *res = NULL;
+	char pwbuf[8192];
+
 	if (l->pamh)
 		pam_end(l->pamh, rc);
 	l->pamh = NULL;
+	/* a name no account has may be a password: it is never kept */
+	l->failed_acct[0] = '\0';
+	if (why == LOGIN_FAILED && strlen(l->user) < sizeof(l->failed_acct) &&
+	    getpwnam_r(l->user, &pw, pwbuf, sizeof(pwbuf), &res) == 0 &&
+	    res != NULL)
+		snprintf(l->failed_acct, sizeof(l->failed_acct), "%s", l->user);
 	explicit_bzero(l->user, sizeof(l->user));
 	if (why == LOGIN_ERROR)
 		tp_err_set(err, "PAM: %s", pam_strerror(NULL, rc));

@@ -16,6 +16,8 @@
 struct login {
 	pam_handle_t *pamh;
 	char user[LOGIN_MAX_INPUT];	/* as PAM authenticated it */
+	char failed_acct[256];		/* LOGIN_FAILED: the name typed, if
+					   an account has it, else "" */
 	uid_t uid;
 	gid_t gid;
 	char home[4096], shell[4096];

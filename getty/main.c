@@ -226,17 +226,13 @@ admit(const struct opts *o, struct login *l, bool locked, bool in_time)
 	}
 	if ((why = login_refusal(&f)) == NULL) {
 		portlog_success(o->statedir, port.path, &err);
-		tp_audit_event(TP_EV_LOGIN, true, "acct", l->user,
-			       "tty", port.path, NULL);
-		syslog(LOG_AUTHPRIV | LOG_INFO, "%s: %s logged in", port.path,
-		       l->user);
-		run_session(l, &up);
+		run_session(l, &up);	/* audits the login */
 	}
 	stz_free(udoc);
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: login of %s refused: %s",
 	       port.path, l->user, why);
-	tp_audit_event(TP_EV_LOGIN, false, "acct", l->user, "tty",
-		       port.path, "reason", why, NULL);
+	tp_audit_event(TP_EV_LOGIN, false, "acct", l->user, "reason", why,
+		       NULL);
 	login_end(l, PAM_PERM_DENIED);
 }
 
@@ -255,8 +251,7 @@ failed(const struct opts *o, time_t when, unsigned *failures)
 			 &err) == -1) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
 	} else if (just) {
-		tp_audit_event(TP_EV_PORT_LOCK, true, "tty",
-			       port.path, NULL);
+		tp_audit_event(TP_EV_PORT_LOCK, true, NULL);
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: locked after %u failed "
 		       "logins", port.path, port.pc.logindisable);
 	}
@@ -292,8 +287,9 @@ attempt(const struct opts *o, unsigned *failures)
 		admit(o, &l, locked, lt_allows(&port.pc.logintimes, &tm));
 		break;
 	case LOGIN_FAILED:
-		tp_audit_event(TP_EV_LOGIN, false, "tty", port.path,
-			       NULL);
+		/* acct: an account's name, never what else was typed */
+		tp_audit_event(TP_EV_LOGIN, false, "acct", l.failed_acct[0] ?
+			       l.failed_acct : "(unknown)", NULL);
 		break;
 	}
 	failed(o, now, failures);
@@ -310,6 +306,7 @@ main(int argc, char **argv)
 
 	std_fds();
 	parse_args(argc, argv, &o, path, sizeof(path));
+	tp_audit_set_terminal(port.path);
 	doc = take_port(&o);
 	for (int tries = 0; tries < MAX_TRIES && attempt(&o, &failures);
 	     tries++)

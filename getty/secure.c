@@ -143,8 +143,8 @@ secure_terminal(struct key_response *s, struct tp_err *err)
 	if (tp_tty_reset(*s->tty, s->term, &serr) == -1)
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: %s", s->path, serr.msg);
 	snprintf(killed, sizeof(killed), "%u", sw->killed);
-	tp_audit_event(TP_EV_SAK, true, "tty", s->path, "acct",
-		       s->user ? s->user : "(none)", "killed", killed, NULL);
+	tp_audit_event(TP_EV_SAK, true, "acct", s->user ? s->user : "(none)",
+		       "killed", killed, NULL);
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: secure attention key%s%s: %u "
 	       "processes killed", s->path, s->user ? " in the session of " :
 	       "", s->user ? s->user : "", sw->killed);

@@ -165,8 +165,8 @@ no_tsh(const struct login *l, const char *what, const char *why)
 {
 	syslog(LOG_AUTHPRIV | LOG_ERR, "%s: the trusted shell cannot be %s: "
 	       "%s", port.path, what, why);
-	tp_audit_event(TP_EV_TSH, false, "acct", l->user, "tty",
-		       port.path, "exe", port.pc.tsh, NULL);
+	tp_audit_event(TP_EV_TSH, false, "acct", l->user, "cmd", port.pc.tsh,
+		       NULL);
 	dprintf(port.tty, "tgetty: the trusted shell cannot be %s; the "
 		"session ends\r\n", what);
 	return -1;
@@ -400,8 +400,14 @@ run_session(struct login *l, const struct user_pol *up)
 	enum next next;
 
 	watch_for_the_end();
-	if (login_open_session(l, &err) == -1)
+	if (login_open_session(l, &err) == -1) {
+		tp_audit_event(TP_EV_LOGIN, false, "acct", l->user, "reason",
+			       "session", NULL);
 		die("%s: %s", port.path, err.msg);
+	}
+	/* after pam_loginuid: the record's auid is the user's, as login's */
+	tp_audit_event(TP_EV_LOGIN, true, "acct", l->user, NULL);
+	syslog(LOG_AUTHPRIV | LOG_INFO, "%s: %s logged in", port.path, l->user);
 	if (cgroup_create(getpid(), r.cgroup, sizeof(r.cgroup)) == -1)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: no cgroup v2 for the "
 		       "session: it ends by its process group only", port.path);
@@ -414,8 +420,7 @@ run_session(struct login *l, const struct user_pol *up)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: cannot end the session's "
 		       "cgroup %s: %m", port.path, r.cgroup);
 	login_end(l, PAM_SUCCESS);
-	tp_audit_event(TP_EV_LOGOUT, true, "acct", l->user, "tty",
-		       port.path, NULL);
+	tp_audit_event(TP_EV_LOGOUT, true, "acct", l->user, NULL);
 	syslog(LOG_AUTHPRIV | LOG_INFO, "%s: session of %s ended", port.path,
 	       l->user);
 	if (next == NEXT_LOGIN && port.tty != -1)

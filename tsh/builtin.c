@@ -240,7 +240,7 @@ b_su(struct shell *sh, int argc, char **argv)
 	if (tp_prog_open(&sh->db, "su", sh_getvar(sh, "PATH"), &prog,
 			 &why) != TP_PROG_OK) {
 		fprintf(stderr, "tsh: su: %s\n", why.msg);
-		tp_audit_event(TP_EV_CMD_REFUSED, false, "exe",
+		tp_audit_event(TP_EV_CMD_REFUSED, false, "cmd",
 			       prog.path[0] ? prog.path : "su", "what", why.msg,
 			       NULL);
 		return 126;
@@ -252,7 +252,7 @@ b_su(struct shell *sh, int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
-	tp_audit_event(TP_EV_CMD, true, "exe", prog.path, NULL);
+	tp_audit_event(TP_EV_CMD, true, "cmd", prog.path, NULL);
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
 		sh_child_signals();

@@ -191,13 +191,13 @@ resolve(struct shell *sh, struct job *j)
 	case TP_PROG_MISMATCH:
 		fprintf(stderr, "tsh: %s: integrity check failed: %s\n", name,
 			why.msg);
-		tp_audit_event(TP_EV_CMD_REFUSED, false, "exe", j->prog.path,
+		tp_audit_event(TP_EV_CMD_REFUSED, false, "cmd", j->prog.path,
 			       "reason", "integrity", "what", why.msg, NULL);
 		return 126;
 	default:
 		fprintf(stderr, "tsh: %s: %s\n", name, why.msg);
 		if (j->prog.path[0])	/* a file was found: name it */
-			tp_audit_event(TP_EV_CMD_REFUSED, false, "exe",
+			tp_audit_event(TP_EV_CMD_REFUSED, false, "cmd",
 				       j->prog.path, "reason",
 				       st == TP_PROG_UNTRUSTED ? "untrusted" :
 				       "error", "what", why.msg, NULL);
@@ -382,7 +382,7 @@ start_job(struct shell *sh, const struct tsh_cmd *c, struct job *j, int in,
 			strerror(j->exec_errno));
 	if (pid != -1 && j->have_prog)
 		tp_audit_event(TP_EV_CMD, j->exec_errno == 0,
-			       "exe", j->prog.path, NULL);
+			       "cmd", j->prog.path, NULL);
 	return pid;
 }
 

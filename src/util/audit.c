@@ -38,6 +38,7 @@ static int audit_fd = -1;		/* the socket, when open */
 static pid_t audit_pid;			/* the process that opened it */
 static bool no_audit;			/* the kernel has no audit at all */
 static char program[64];		/* openlog() keeps this pointer */
+static char terminal[64];		/* the records' terminal, or "" */
 
 /* The text being built; size excludes the room kept for "truncated". */
 struct text {
@@ -228,8 +229,8 @@ send_audit(int type, bool success, const char *text)
 	/* the kernel accepts and drops user records while audit is off */
 	if (!audit_on(fd))
 		return -1;
-	if (audit_log_user_message(fd, type, text, NULL, NULL, NULL,
-	    success) <= 0) {
+	if (audit_log_user_message(fd, type, text, NULL, NULL,
+	    terminal[0] ? terminal : NULL, success) <= 0) {
 		drop_socket();		/* a fresh one next time */
 		return -1;
 	}
@@ -253,8 +254,8 @@ write_record(int type, bool success, const char *op, va_list ap)
 	pthread_mutex_unlock(&lock);
 	if (rv == 0)
 		return 0;
-	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s res=%s", text,
-	       success ? "success" : "failed");
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s terminal=%s res=%s", text,
+	       terminal[0] ? terminal : "?", success ? "success" : "failed");
 	return 1;
 }
 
@@ -301,6 +302,23 @@ tp_audit_event(enum tp_event ev, bool success, ...)
 	rv = write_record(events[ev].type, success, events[ev].op, ap);
 	va_end(ap);
 	return rv;
+}
+
+void
+tp_audit_set_terminal(const char *path)
+{
+	const char *name = path;
+	size_t n;
+
+	if (name != NULL && strncmp(name, "/dev/", 5) == 0)
+		name += 5;
+	n = name != NULL ? strlen(name) : 0;
+	pthread_mutex_lock(&lock);
+	if (n == 0 || n >= sizeof(terminal) || needs_hex(name, n))
+		snprintf(terminal, sizeof(terminal), "?");
+	else
+		memcpy(terminal, name, n + 1);
+	pthread_mutex_unlock(&lock);
 }
 
 void

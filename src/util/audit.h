@@ -55,6 +55,15 @@ int tp_audit_event(enum tp_event ev, bool success, ...)
 int tp_audit(int type, bool success, const char *op, ...)
 	__attribute__((sentinel));
 
+/*
+ * The terminal every record from now on names (terminal=, the field the
+ * audit tools search with --terminal and report with aureport -l): a path,
+ * written without its /dev/ as login(1) writes it (tty1, pts/3).  Without
+ * it, libaudit names standard input's terminal, or '?'.  A name that would
+ * need encoding is written as '?' (libaudit writes this field unencoded).
+ */
+void tp_audit_set_terminal(const char *path);
+
 /* Program name for the records ("tcbck"); default: program_invocation_short_name. */
 void tp_audit_set_program(const char *name);
 

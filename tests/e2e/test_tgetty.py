@@ -340,28 +340,65 @@ def test_ttys_keeps_a_user_off_other_consoles(getty, shell_user, auditd):  # noq
     assert p.wait(timeout=10) == 0
 
 
-def test_the_audit_trail_has_logins_and_no_password(getty, shell_user,
-                                                    auditd):  # noqa: F811
+def audit_tool(*argv):
+    """An audit tool's output (ausearch and aureport exit 1 on no match)."""
+    r = subprocess.run(argv, capture_output=True, text=True, errors="replace")
+    assert r.returncode in (0, 1), r.stderr
+    return r.stdout
+
+
+def test_the_audit_tools_show_logins_by_terminal_and_no_password(
+        getty, shell_user, auditd):  # noqa: F811
+    """The records have login(1)'s fields: ausearch --terminal finds a
+    port's logins, aureport -l shows user, terminal, program and result,
+    the login's auid is the user's (pam_loginuid), and no password or
+    name that no account has is anywhere in the trail."""
+    (getty.pamconf / "tptest").write_text(
+        (getty.pamconf / "tptest").read_text() +
+        "session  required pam_loginuid.so\n")
     since = time.strftime("%H:%M:%S")
     p, child, path, _ = getty()
+    term = path.removeprefix("/dev/")
     log_in(child, shell_user.pw_name, "Typo-Secret-4411")
+    child.expect_exact("Login incorrect\r\n")
+    child.expect_exact("login: ")
+    log_in(child, "Typo-Secret-Name-9", PASSWORD)
     child.expect_exact("Login incorrect\r\n")
     child.expect_exact("login: ")
     log_in(child, shell_user.pw_name, PASSWORD)
     child.expect_exact("$ ")
     child.sendline("exit")
     assert p.wait(timeout=10) == 0
-    time.sleep(0.5)
-    r = subprocess.run([auditd.ausearch, "-ts", "today", since, "-i"],
-                       capture_output=True, text=True, errors="replace")
-    mine = [x for x in r.stdout.splitlines() if path in x]
-    assert any("op=login" in x and "res=failed" in x for x in mine), mine
-    assert any("op=login" in x and shell_user.pw_name in x and
-               "res=success" in x for x in mine), mine
-    assert any("op=logout" in x for x in mine), mine
+    name, uid = shell_user.pw_name, shell_user.pw_uid
+    tgetty = os.path.realpath(program("tgetty"))
+    for _ in range(50):                 # the records arrive within ms
+        raw = audit_tool(auditd.ausearch, "-m", "USER_LOGIN,USER_LOGOUT",
+                         "--terminal", term, "-ts", "today", since, "--raw")
+        if raw.count("op=logout") == 1:
+            break
+        time.sleep(0.1)
+    recs = [r for r in raw.splitlines() if f"pid={p.pid} " in r]
+    logins = [r for r in recs if "op=login " in r]
+    assert len(logins) == 3 and len(recs) == 4, raw
+    for r in recs:
+        assert f' exe="{tgetty}" ' in r and f" terminal={term} " in r, r
+    assert f'acct="{name}"' in logins[0] and "res=failed" in logins[0]
+    assert 'acct="(unknown)"' in logins[1] and "res=failed" in logins[1]
+    assert f'acct="{name}"' in logins[2] and "res=success" in logins[2]
+    assert f" auid={uid} " in logins[2], logins[2]      # pam_loginuid's
+
+    report = audit_tool(os.path.join(os.path.dirname(auditd.ausearch),
+                                     "aureport"), "-l", "-i", "-ts", "today",
+                        since)
+    rows = [r.split() for r in report.splitlines() if f" {term} " in r]
+    # N. date time auid host term exe success event
+    assert [(r[3], r[5], r[6], r[7]) for r in rows] == [
+        (name, term, tgetty, "no"), ("(unknown)", term, tgetty, "no"),
+        (name, term, tgetty, "yes")], report
     with open("/var/log/audit/audit.log", errors="replace") as f:
         log = f.read()
-    assert PASSWORD not in log and "Typo-Secret-4411" not in log
+    for secret in (PASSWORD, "Typo-Secret-4411", "Typo-Secret-Name-9"):
+        assert secret not in log
 
 
 def type_on(vt, text):

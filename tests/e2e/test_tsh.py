@@ -327,10 +327,12 @@ def test_runs_and_refusals_are_audited(tshconf, scratch, auditd):  # noqa: F811
         if len(hits) >= 2:
             break
         time.sleep(0.1)
-    assert any("op=tsh-exec" in h and str(good) in h and "res=success" in h
-               for h in hits), hits
-    assert any("op=tsh-refuse" in h and str(bad) in h and "res=failed" in h
-               for h in hits), hits
+    # sudo's fields: cmd the program, exe the shell itself
+    assert any("op=tsh-exec" in h and f"cmd={good} " in h and
+               f"exe={os.path.realpath(program('tsh'))} " in h and
+               "res=success" in h for h in hits), hits
+    assert any("op=tsh-refuse" in h and f"cmd={bad} " in h and
+               "res=failed" in h for h in hits), hits
 
 
 def test_shell_asks_tgetty_over_the_control_socket(tshconf):
