@@ -3,7 +3,8 @@
 #   make               build everything into build/
 #   make check         unit tests (cmocka) and end-to-end tests (pytest)
 #   make check SANITIZE=1   the same under ASan and UBSan, in build/san/
-#   make install       honours DESTDIR, PREFIX, SYSCONFDIR, PAMDIR
+#   make install       honours DESTDIR, PREFIX, SYSCONFDIR, PAMDIR, UNITDIR
+#   make deb           the Debian package (conf/debian/), lintian-checked
 #   make deps          install the Debian packages the build and tests need
 #   make fuzz          build and run the libFuzzer targets (FUZZ_SECONDS each)
 #   make bench         benchmarks, each against its peer
@@ -15,7 +16,10 @@ BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
-PAMDIR     ?= $(PREFIX)/lib/security
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+# Where Linux-PAM looks for modules: pam.pc's securedir where it has one,
+# else its libdir's security/ (Debian 12: /lib/x86_64-linux-gnu/security).
+PAMDIR     ?= $(or $(shell pkg-config --variable=securedir pam 2>/dev/null),$(shell pkg-config --variable=libdir pam 2>/dev/null)/security)
 DOCDIR     ?= $(PREFIX)/share/doc/tpath
 CONFDIR    := $(SYSCONFDIR)/tpath
 LOCALSTATEDIR ?= /var/lib
@@ -73,7 +77,11 @@ $(B)/obj/getty/%.o: INC = $(LIB_INC) -Igetty
 $(B)/obj/src/tcbck/%.o: INC = $(LIB_INC) -Isrc/tcbck
 $(B)/obj/tests/%.o: INC = $(LIB_INC) -Itsh -Igetty
 # -fPIC: the core is linked into PIE programs and into pam_tpath.so.
+# The version: the packaging's changelog (debian/ in a staged package tree).
+VERSION ?= $(shell head -n1 $(firstword $(wildcard debian/changelog) \
+	conf/debian/changelog) | cut -d' ' -f2 | tr -d '()')
 ALL_CPPFLAGS = -D_GNU_SOURCE -DSYSCONFDIR='"$(CONFDIR)"' -DBINDIR='"$(BINDIR)"' \
+	-DTPATH_VERSION='"$(VERSION)"' \
 	-DSTATEDIR='"$(STATEDIR)"' $(INC) $(HARDEN_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(CFLAGS) $(WARN) -fstack-protector-strong -fPIC $(SAN) $(PKG_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
@@ -106,7 +114,11 @@ MANPAGES := $(wildcard doc/*.[1-8])
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check check-run check-unit check-e2e install deps fuzz bench demo clean
+UNITS := tgetty@.service serial-tgetty@.service container-tgetty@.service \
+	tgetty@console.service.d/console.conf
+
+.PHONY: all check check-run check-unit check-e2e install deps deps-deb deb fuzz bench \
+	demo clean
 .DELETE_ON_ERROR:
 
 all: $(LIB) $(PROGS) $(PAM_MODULE) $(B)/man.lint
@@ -192,6 +204,11 @@ check-e2e: $(HELPER_BINS)
 	TPATH_BUILD=$(abspath $(B)) TPATH_SRC=$(CURDIR) TPATH_SANITIZE=$(SANITIZE) \
 		$(PYTHON) -m pytest -p no:cacheprovider -ra tests/e2e
 
+# What make deb needs besides the build's own packages.
+DEB_BUILD_PKGS := debhelper dpkg-dev fakeroot lintian
+deps-deb:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(DEB_BUILD_PKGS)"
+
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -222,10 +239,13 @@ install: all
 	@# PAM examples only: the system's PAM files are the administrator's
 	install -m 0644 conf/pam-examples/su conf/pam-examples/passwd \
 		$(DESTDIR)$(DOCDIR)/pam-examples/
-	install -d $(DESTDIR)$(UNITDIR)
-	for u in tgetty@.service serial-tgetty@.service; do \
+	install -d $(DESTDIR)$(UNITDIR)/tgetty@console.service.d \
+		$(DESTDIR)$(TMPFILESDIR)
+	for u in $(UNITS); do \
 		sed 's|@SBINDIR@|$(SBINDIR)|g' conf/$$u.in > $(DESTDIR)$(UNITDIR)/$$u; \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; \
 	done
+	install -m 0644 conf/tmpfiles.d/tpath.conf $(DESTDIR)$(TMPFILESDIR)/
 	@# the trusted shell's group (doc/ISOLATION.md): no members, no password
 	@if [ -z "$(DESTDIR)" ] && ! getent group tpath >/dev/null; then \
 		echo "groupadd --system tpath"; groupadd --system tpath; fi
@@ -237,6 +257,32 @@ install: all
 		if [ -e "$$t" ]; then echo "install: keeping $$t"; \
 		else install -m 0644 $$f "$$t"; fi; \
 	done
+
+# The Debian package: a source tree staged under build/deb with
+# conf/debian as its debian/, built by dpkg-buildpackage and checked by
+# lintian (errors and warnings fail).  DEB_VERSION gives the package
+# another version (a changelog entry on top), as the upgrade test does.
+DEB_TOP := Makefile README.md src pam tsh getty conf doc
+DEB_SRC_VERSION = $(shell dpkg-parsechangelog -l conf/debian/changelog -S Version)
+DEB_VERSION ?= $(DEB_SRC_VERSION)
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+DEB_STAGE := build/deb/tpath-$(DEB_VERSION)
+deb: deps-deb
+	rm -rf $(DEB_STAGE) build/deb/tpath_$(DEB_VERSION)_*
+	mkdir -p $(DEB_STAGE)
+	cp -a $(DEB_TOP) $(DEB_STAGE)/
+	rm -rf $(DEB_STAGE)/conf/debian
+	cp -a conf/debian $(DEB_STAGE)/debian
+	@if [ "$(DEB_VERSION)" != "$(DEB_SRC_VERSION)" ]; then \
+		{ printf 'tpath (%s) unstable; urgency=medium\n\n' "$(DEB_VERSION)"; \
+		  printf '  * Rebuilt as %s.\n\n' "$(DEB_VERSION)"; \
+		  printf ' -- %s  %s\n\n' "$$(sed -n 's/^Maintainer: //p' conf/debian/control)" \
+			"$$(date -R)"; cat conf/debian/changelog; } \
+			> $(DEB_STAGE)/debian/changelog; fi
+	cd $(DEB_STAGE) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning \
+		build/deb/tpath_$(DEB_VERSION)_$(DEB_ARCH).changes
+	@echo "deb: build/deb/tpath_$(DEB_VERSION)_$(DEB_ARCH).deb"
 
 # libFuzzer targets: the core rebuilt with clang and the fuzzer runtime.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -270,4 +316,4 @@ demo: deps all $(HELPER_BINS)
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)

@@ -104,6 +104,7 @@ parse_args(int argc, char **argv, struct opts *o, char *path, size_t len)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "run-dir", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -120,6 +121,7 @@ parse_args(int argc, char **argv, struct opts *o, char *path, size_t len)
 		case 'S': o->statedir = optarg; break;
 		case 'R': port.rundir = optarg; break;
 		case 'h': usage(stdout, 0);
+		case 'V': exit(puts("tgetty (tpath) " TPATH_VERSION) == EOF);
 		default: usage(stderr, 2);
 		}
 	}

@@ -156,6 +156,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	extern char **environ;
@@ -172,6 +173,8 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'h':
 			usage(stdout, 0);
+		case 'V':
+			return puts("tsh (tpath) " TPATH_VERSION) == EOF;
 		case 'C':
 			sh.confdir = optarg;
 			break;

@@ -62,6 +62,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *confdir = SYSCONFDIR, *op;
@@ -75,6 +76,8 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "C:h", longopts, NULL)) != -1) {
 		if (c == 'h')
 			usage(stdout, 0);
+		if (c == 'V')
+			return puts("chtcb (tpath) " TPATH_VERSION) == EOF;
 		if (c != 'C')
 			usage(stderr, EXIT_USAGE);
 		confdir = optarg;

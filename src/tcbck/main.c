@@ -313,6 +313,7 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long jobs;
@@ -346,6 +347,8 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 			break;
 		case 'h':
 			usage_to(stdout, 0);
+		case 'V':
+			exit(puts("tcbck (tpath) " TPATH_VERSION) == EOF);
 		default:
 			usage();
 		}

@@ -359,5 +359,14 @@ def test_install_leaves_the_systems_pam_files_alone(tmp_path):
     assert r.returncode == 0, r.stderr
     assert su.read_text() == "# the administrator's own\n"
     assert sorted(p.name for p in su.parent.iterdir()) == ["su", "tgetty"]
-    assert (dest / "usr/local/lib/security/pam_tpath.so").exists()
+    # in the directory Linux-PAM searches (libpam names it), so that the
+    # examples name the module by name alone
+    libdir = subprocess.run(["pkg-config", "--variable=libdir", "pam"],
+                            capture_output=True, text=True,
+                            check=True).stdout.strip()
+    secdir = f"{libdir}/security"
+    assert (dest / secdir.lstrip("/") / "pam_tpath.so").exists()
+    assert f"{secdir}/".encode() in Path(libdir, "libpam.so.0").read_bytes()
+    assert " pam_tpath.so" in (dest / "usr/local/share/doc/tpath/"
+                               "pam-examples/su").read_text()
     assert (dest / "usr/local/share/doc/tpath/pam-examples/su").exists()

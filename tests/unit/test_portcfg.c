@@ -175,7 +175,7 @@ test_shipped_example(void **state)
 	if (port_cfg_load(dir, "/dev/tty1", &pc, &doc, &err) == -1)
 		print_error("%s\n", err.msg);
 	assert_non_null(doc);
-	assert_false(pc.sak_enabled);
+	assert_true(pc.sak_enabled);	/* tgetty is only where it is put */
 	assert_int_equal(pc.logindisable, 5);
 	assert_int_equal(pc.logininterval, 300);
 	assert_int_equal(pc.loginreenable, 15);
