@@ -3,6 +3,7 @@
 #   make               build everything into build/
 #   make check         unit tests (cmocka) and end-to-end tests (pytest)
 #   make check SANITIZE=1   the same under ASan and UBSan, in build/san/
+#   make check-system  the package under a real systemd, in a container
 #   make install       honours DESTDIR, PREFIX, SYSCONFDIR, PAMDIR, UNITDIR
 #   make deb           the Debian package (conf/debian/), lintian-checked
 #   make deps          install the Debian packages the build and tests need
@@ -117,7 +118,8 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 UNITS := tgetty@.service serial-tgetty@.service container-tgetty@.service \
 	tgetty@console.service.d/console.conf
 
-.PHONY: all check check-run check-unit check-e2e install deps deps-deb deb fuzz bench \
+.PHONY: all check check-run check-unit check-e2e check-system install deps \
+	deps-deb deps-system deb fuzz bench \
 	demo clean
 .DELETE_ON_ERROR:
 
@@ -204,10 +206,21 @@ check-e2e: $(HELPER_BINS)
 	TPATH_BUILD=$(abspath $(B)) TPATH_SRC=$(CURDIR) TPATH_SANITIZE=$(SANITIZE) \
 		$(PYTHON) -m pytest -p no:cacheprovider -ra tests/e2e
 
-# What make deb needs besides the build's own packages.
+# What make deb needs besides the build's own packages, and what the
+# system test needs besides those.
 DEB_BUILD_PKGS := debhelper dpkg-dev fakeroot lintian
+SYSTEM_PKGS := debootstrap systemd-container util-linux
 deps-deb:
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(DEB_BUILD_PKGS)"
+deps-system:
+	@$(MAKE) --no-print-directory deps \
+		DEB_PKGS="$(DEB_PKGS) $(DEB_BUILD_PKGS) $(SYSTEM_PKGS)"
+
+# The package's whole life under a real systemd, in a Debian 12 container
+# (tests/system/; its root is cached under /var/cache/tpath-check).
+check-system: deps-system
+	TPATH_SRC=$(CURDIR) $(PYTHON) -m pytest -p no:cacheprovider -ra -s \
+		tests/system
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \

@@ -11,12 +11,14 @@
  * hang-up, the key, SIGTERM or SIGHUP to tgetty), the same steps end it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -392,14 +394,59 @@ watch_for_the_end(void)
 		die("%s: signalfd: %m", port.path);
 }
 
+/*
+ * pam_systemd moved tgetty into the login's scope (tgetty's cgroup is no
+ * longer unit, its unit's): tgetty goes back to its unit, so that systemd
+ * and the journal file it, and every line it logs, under its unit.  A
+ * child stays in the scope as its anchor, holding nothing, in a session
+ * of its own, until the session ends: systemd ends an empty scope, and logind the session with
+ * it, and the session's own cgroup (below the scope) is empty between the
+ * key and the next shell.  Returns the anchor's PID, or -1 when tgetty
+ * did not move (no pam_systemd) or could not.
+ */
+static pid_t
+leave_the_scope(const char *unit)
+{
+	char now[PATH_MAX];
+	pid_t anchor;
+
+	if (unit[0] == '\0' || cgroup_self(now, sizeof(now)) == -1 ||
+	    strcmp(now, unit) == 0)
+		return -1;
+	if ((anchor = fork()) == 0) {
+		/* not of the port's session: the sweep kills those */
+		closefrom(0);
+		if (setsid() == -1 || prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() == 1)
+			_exit(1);
+		prctl(PR_SET_NAME, "tgetty-scope");	/* in ps, pgrep */
+		for (;;)
+			pause();
+	}
+	if (anchor == -1 || cgroup_enter(unit) == -1) {
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: cannot go back to the "
+		       "cgroup %s: %m", port.path, unit);
+		if (anchor > 0) {
+			kill(anchor, SIGKILL);
+			waitpid(anchor, NULL, 0);
+		}
+		return -1;
+	}
+	return anchor;
+}
+
 void
 run_session(struct login *l, const struct user_pol *up)
 {
 	struct run r = { .l = l, .up = up };
+	char unit[PATH_MAX];
 	struct tp_err err;
 	enum next next;
+	pid_t anchor;
 
 	watch_for_the_end();
+	if (cgroup_self(unit, sizeof(unit)) == -1)
+		unit[0] = '\0';
 	if (login_open_session(l, &err) == -1) {
 		tp_audit_event(TP_EV_LOGIN, false, "acct", l->user, "reason",
 			       "session", NULL);
@@ -411,6 +458,7 @@ run_session(struct login *l, const struct user_pol *up)
 	if (cgroup_create(getpid(), r.cgroup, sizeof(r.cgroup)) == -1)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: no cgroup v2 for the "
 		       "session: it ends by its process group only", port.path);
+	anchor = leave_the_scope(unit);
 	next = up->tpath == TP_TPATH_ALWAYS ? NEXT_TSH : NEXT_SHELL;
 	while (next == NEXT_SHELL || next == NEXT_TSH)
 		next = run_shell(&r, next);
@@ -420,6 +468,10 @@ run_session(struct login *l, const struct user_pol *up)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: cannot end the session's "
 		       "cgroup %s: %m", port.path, r.cgroup);
 	login_end(l, PAM_SUCCESS);
+	if (anchor > 0) {		/* the scope may end now */
+		kill(anchor, SIGKILL);
+		waitpid(anchor, NULL, 0);
+	}
 	tp_audit_event(TP_EV_LOGOUT, true, "acct", l->user, NULL);
 	syslog(LOG_AUTHPRIV | LOG_INFO, "%s: session of %s ended", port.path,
 	       l->user);

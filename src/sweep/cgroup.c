@@ -67,8 +67,9 @@ own_cgroup(char *buf, size_t len)
 	return rc;
 }
 
-int
-cgroup_create(pid_t pid, char *path, size_t len)
+/* Our own cgroup's directory, with suffix after it ("" or "/name"). */
+static int
+own_dir(const char *suffix, char *path, size_t len)
 {
 	char own[PATH_MAX];
 	struct statfs fs;
@@ -79,14 +80,31 @@ cgroup_create(pid_t pid, char *path, size_t len)
 	for (const char *const *m = mounts; *m; m++) {
 		if (statfs(*m, &fs) == -1 || fs.f_type != CGROUP2_SUPER_MAGIC)
 			continue;
-		if ((size_t)snprintf(path, len, "%s%s/tpath-session-%ld", *m,
-				     strcmp(own, "/") ? own : "",
-				     (long)pid) >= len)
-			break;
-		if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		if ((size_t)snprintf(path, len, "%s%s%s", *m,
+				     strcmp(own, "/") ? own : "", suffix) < len)
 			return 0;
 		break;
 	}
+	path[0] = '\0';
+	return -1;
+}
+
+int
+cgroup_self(char *path, size_t len)
+{
+	return own_dir("", path, len);
+}
+
+int
+cgroup_create(pid_t pid, char *path, size_t len)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "/tpath-session-%ld", (long)pid);
+	if (own_dir(name, path, len) == -1)
+		return -1;
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
 	path[0] = '\0';
 	return -1;
 }

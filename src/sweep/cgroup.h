@@ -11,6 +11,8 @@
 
 /* Make <tgetty's cgroup>/tpath-session-PID; path "" when there is none. */
 int cgroup_create(pid_t pid, char *path, size_t len);
+/* The directory of our own cgroup in the v2 hierarchy; path "" if none. */
+int cgroup_self(char *path, size_t len);
 /*
  * A cgroup for one shell of the session: <session>/shell-N (path "" when
  * session is "").  The session's processes live only in these, so that

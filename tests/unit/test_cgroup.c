@@ -1,5 +1,6 @@
 /*
- * test_cgroup.c - waiting on a real cgroup's events: frozen, and empty.
+ * test_cgroup.c - waiting on a real cgroup's events: frozen, and empty;
+ * leaving a cgroup for our own again, as tgetty leaves the login's scope.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,11 +52,32 @@ test_wait_for_frozen_and_for_empty(void **state)
 	assert_int_equal(errno, ENOENT);	/* removed */
 }
 
+/* Moved elsewhere (as pam_systemd moves tgetty), back with cgroup_self's
+ * path and cgroup_enter. */
+static void
+test_back_to_our_own_cgroup(void **state)
+{
+	char own[PATH_MAX], other[PATH_MAX], now[PATH_MAX];
+
+	(void)state;
+	if (cgroup_self(own, sizeof(own)) == -1 ||
+	    cgroup_create(getpid(), other, sizeof(other)) == -1)
+		skip();		/* no writable cgroup v2 hierarchy here */
+	assert_int_equal(cgroup_enter(other), 0);
+	assert_int_equal(cgroup_self(now, sizeof(now)), 0);
+	assert_string_equal(now, other);
+	assert_int_equal(cgroup_enter(own), 0);
+	assert_int_equal(cgroup_self(now, sizeof(now)), 0);
+	assert_string_equal(now, own);
+	assert_int_equal(rmdir(other), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wait_for_frozen_and_for_empty),
+		cmocka_unit_test(test_back_to_our_own_cgroup),
 	};
 
 	return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);
