@@ -378,9 +378,10 @@ uring(const char *result, bool early)
 	ready(1);
 	let_go();
 	(void)!write(sync[1], &c, 1);
-	/* until the ring can no longer write to it: the key */
-	while ((res = ring_op(&ring, true, buf, 0, 1000, &pending)) >= 0 &&
-	       !pending)
+	/* until the ring can no longer write to it: the key (a write cut
+	   short while the key freezes the session, -EINTR, is no answer) */
+	while (((res = ring_op(&ring, true, buf, 0, 1000, &pending)) >= 0 ||
+		res == -EINTR) && !pending)
 		pause_ms(5);
 	dprintf(out, "revoked %d\n", res);
 	res = ring_op(&ring, true, "PWNED-URING\r\n", 13, 1000, &pending);
