@@ -394,15 +394,24 @@ watch_for_the_end(void)
 		die("%s: signalfd: %m", port.path);
 }
 
+static void
+end_anchor(pid_t anchor)
+{
+	if (anchor > 0) {
+		kill(anchor, SIGKILL);
+		waitpid(anchor, NULL, 0);
+	}
+}
+
 /*
  * pam_systemd moved tgetty into the login's scope (tgetty's cgroup is no
  * longer unit, its unit's): tgetty goes back to its unit, so that systemd
  * and the journal file it, and every line it logs, under its unit.  A
  * child stays in the scope as its anchor, holding nothing, in a session
- * of its own, until the session ends: systemd ends an empty scope, and logind the session with
- * it, and the session's own cgroup (below the scope) is empty between the
- * key and the next shell.  Returns the anchor's PID, or -1 when tgetty
- * did not move (no pam_systemd) or could not.
+ * of its own, until the session ends: systemd ends an empty scope (and
+ * logind the login with it), and the session's own cgroup below the scope
+ * is empty between the key and the next shell.  Returns the anchor's PID,
+ * or -1 when tgetty did not move (no pam_systemd) or could not go back.
  */
 static pid_t
 leave_the_scope(const char *unit)
@@ -426,10 +435,7 @@ leave_the_scope(const char *unit)
 	if (anchor == -1 || cgroup_enter(unit) == -1) {
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: cannot go back to the "
 		       "cgroup %s: %m", port.path, unit);
-		if (anchor > 0) {
-			kill(anchor, SIGKILL);
-			waitpid(anchor, NULL, 0);
-		}
+		end_anchor(anchor);
 		return -1;
 	}
 	return anchor;
@@ -468,10 +474,7 @@ run_session(struct login *l, const struct user_pol *up)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: cannot end the session's "
 		       "cgroup %s: %m", port.path, r.cgroup);
 	login_end(l, PAM_SUCCESS);
-	if (anchor > 0) {		/* the scope may end now */
-		kill(anchor, SIGKILL);
-		waitpid(anchor, NULL, 0);
-	}
+	end_anchor(anchor);		/* the scope may end now */
 	tp_audit_event(TP_EV_LOGOUT, true, "acct", l->user, NULL);
 	syslog(LOG_AUTHPRIV | LOG_INFO, "%s: session of %s ended", port.path,
 	       l->user);

@@ -257,9 +257,11 @@ def test_pwdprompt_asks_for_the_password(getty, shell_user):
     assert p.wait(timeout=10) == 0
 
 
-def test_a_locked_port_refuses_without_saying_so(getty, shell_user):
+def test_a_locked_port_refuses_without_saying_so(getty, shell_user,
+                                                 auditd):  # noqa: F811
     cfg = ("default:\n\tlogindelay = 0\n\tlogindisable = 2\n"
            "\tlogininterval = 60\n\tloginreenable = 0\n")
+    since = time.strftime("%H:%M:%S")
     p, child, path, state = getty(cfg)
     for _ in range(2):
         log_in(child, shell_user.pw_name, "wrong-Password-1")
@@ -269,6 +271,16 @@ def test_a_locked_port_refuses_without_saying_so(getty, shell_user):
     log_in(child, shell_user.pw_name, PASSWORD)     # right, but locked
     child.expect_exact("Login incorrect\r\n")
     assert p.wait(timeout=10) == 1
+    # the lock's record, found by the port's name
+    for _ in range(50):
+        locks = [r for r in audit_tool(
+            auditd.ausearch, "-m", "TRUSTED_APP", "--terminal",
+            path.removeprefix("/dev/"), "-ts", "today", since).splitlines()
+            if "op=port-lock" in r and f"pid={p.pid} " in r]
+        if locks:
+            break
+        time.sleep(0.1)
+    assert len(locks) == 1 and "res=success" in locks[0], locks
     # an administrator unlocks it: the port's stanza goes
     (state / "portlog").unlink()
     p, child, path, state = getty(cfg)

@@ -5,8 +5,9 @@ written with pexpect), commands run inside with nsenter.
 The host's PID 1 is not systemd here, so nothing on the host registers or
 places the container: it runs in a cgroup this module makes by hand in the
 host's cgroup v2 hierarchy (nspawn needs one of its own to give the
-container), with --register=no (no machined) and the unified hierarchy
-inside (SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1).  The container is ended by
+container), with --register=no (no machined), --keep-unit (no scope asked
+of a host systemd) and the unified hierarchy inside
+(SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1).  The container is ended by
 its nspawn's PID, never by name, and its cgroup removed.
 """
 import os
@@ -59,7 +60,8 @@ class Container:
         self.cgroup = os.path.join(mount, f"tpath-check-{os.getpid()}")
         os.makedirs(self.cgroup, exist_ok=True)
         argv = ["-D", root, "--ephemeral", "-b", "--register=no", "--keep-unit", "-q",
-                "--console=interactive", "--machine=tpath-check"]
+                "--console=interactive", "--hostname=tpath-check",
+                f"--machine=tpath-check-{os.getpid()}"]
         argv += [f"--bind-ro={a}:{b}" for a, b in binds]
         env = dict(os.environ, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY="1",
                    TERM="vt100")

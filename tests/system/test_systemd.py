@@ -295,6 +295,20 @@ def test_terminate_session_logs_the_user_out(box):
     assert session_left(box) == ("", "", "")
 
 
+def test_restart_in_a_session_ends_it_whole(box):
+    box.sh("systemctl reset-failed tgetty@console")
+    log_in(box)
+    box.console.sendline("setsid -f sleep 7301; echo DETACHED-$((4))")
+    expect(box, "DETACHED-4")
+    expect(box, SHELL_PROMPT)
+    box.sh("systemctl restart tgetty@console", timeout=STOP_TIMEOUT + 30)
+    expect(box, LOGIN)                      # the new tgetty's
+    box.wait_until("test -z \"$(loginctl list-sessions --no-legend)\"",
+                   what="the logind session's end")
+    assert box.sh("pgrep -f 'sleep 730[1]'", check=False).returncode == 1
+    assert session_left(box) == ("", "", "")
+
+
 def test_restart_always_after_a_kill(box):
     box.sh("systemctl reset-failed tgetty@console")
     first = main_pid(box, "tgetty@console")
