@@ -394,6 +394,12 @@ watch_for_the_end(void)
 		die("%s: signalfd: %m", port.path);
 }
 
+/* tgetty's own cgroup, and the login's scope pam_systemd put it in. */
+struct scope {
+	char unit[PATH_MAX], scope[PATH_MAX];
+	pid_t anchor;			/* -1: tgetty stayed where it was */
+};
+
 static void
 end_anchor(pid_t anchor)
 {
@@ -405,23 +411,24 @@ end_anchor(pid_t anchor)
 
 /*
  * pam_systemd moved tgetty into the login's scope (tgetty's cgroup is no
- * longer unit, its unit's): tgetty goes back to its unit, so that systemd
- * and the journal file it, and every line it logs, under its unit.  A
- * child stays in the scope as its anchor, holding nothing, in a session
+ * longer s->unit, its unit's): tgetty goes back to its unit, so that
+ * systemd and the journal file it, and every line it logs, under its unit.
+ * A child stays in the scope as its anchor, holding nothing, in a session
  * of its own, until the session ends: systemd ends an empty scope (and
  * logind the login with it), and the session's own cgroup below the scope
- * is empty between the key and the next shell.  Returns the anchor's PID,
- * or -1 when tgetty did not move (no pam_systemd) or could not go back.
+ * is empty between the key and the next shell.  s->anchor is -1 when
+ * tgetty did not move (no pam_systemd) or could not go back.
  */
-static pid_t
-leave_the_scope(const char *unit)
+static void
+leave_the_scope(struct scope *s)
 {
-	char now[PATH_MAX];
+	const char *unit = s->unit;
 	pid_t anchor;
 
-	if (unit[0] == '\0' || cgroup_self(now, sizeof(now)) == -1 ||
-	    strcmp(now, unit) == 0)
-		return -1;
+	s->anchor = -1;
+	if (unit[0] == '\0' || cgroup_self(s->scope, sizeof(s->scope)) == -1 ||
+	    strcmp(s->scope, unit) == 0)
+		return;
 	if ((anchor = fork()) == 0) {
 		/* not of the port's session: the sweep kills those */
 		closefrom(0);
@@ -436,23 +443,40 @@ leave_the_scope(const char *unit)
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: cannot go back to the "
 		       "cgroup %s: %m", port.path, unit);
 		end_anchor(anchor);
-		return -1;
+		return;
 	}
-	return anchor;
+	s->anchor = anchor;
+}
+
+/*
+ * Close the PAM session from inside the login's scope (logind releases a
+ * session only for a caller of that session), then back to the unit, and
+ * the scope may end.
+ */
+static void
+close_in_the_scope(struct scope *s, struct login *l)
+{
+	if (s->anchor > 0 && cgroup_enter(s->scope) == -1)
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: cannot enter the "
+		       "cgroup %s: %m", port.path, s->scope);
+	login_end(l, PAM_SUCCESS);
+	if (s->anchor > 0 && cgroup_enter(s->unit) == -1)
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: cannot go back to the "
+		       "cgroup %s: %m", port.path, s->unit);
+	end_anchor(s->anchor);
 }
 
 void
 run_session(struct login *l, const struct user_pol *up)
 {
 	struct run r = { .l = l, .up = up };
-	char unit[PATH_MAX];
+	struct scope scope;
 	struct tp_err err;
 	enum next next;
-	pid_t anchor;
 
 	watch_for_the_end();
-	if (cgroup_self(unit, sizeof(unit)) == -1)
-		unit[0] = '\0';
+	if (cgroup_self(scope.unit, sizeof(scope.unit)) == -1)
+		scope.unit[0] = '\0';
 	if (login_open_session(l, &err) == -1) {
 		tp_audit_event(TP_EV_LOGIN, false, "acct", l->user, "reason",
 			       "session", NULL);
@@ -464,7 +488,7 @@ run_session(struct login *l, const struct user_pol *up)
 	if (cgroup_create(getpid(), r.cgroup, sizeof(r.cgroup)) == -1)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: no cgroup v2 for the "
 		       "session: it ends by its process group only", port.path);
-	anchor = leave_the_scope(unit);
+	leave_the_scope(&scope);
 	next = up->tpath == TP_TPATH_ALWAYS ? NEXT_TSH : NEXT_SHELL;
 	while (next == NEXT_SHELL || next == NEXT_TSH)
 		next = run_shell(&r, next);
@@ -473,8 +497,7 @@ run_session(struct login *l, const struct user_pol *up)
 	if (cgroup_end(r.cgroup) == -1)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s: cannot end the session's "
 		       "cgroup %s: %m", port.path, r.cgroup);
-	login_end(l, PAM_SUCCESS);
-	end_anchor(anchor);		/* the scope may end now */
+	close_in_the_scope(&scope, l);
 	tp_audit_event(TP_EV_LOGOUT, true, "acct", l->user, NULL);
 	syslog(LOG_AUTHPRIV | LOG_INFO, "%s: session of %s ended", port.path,
 	       l->user);
