@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "audit.h"
 #include "tcbdb.h"
@@ -38,9 +39,6 @@ set_flag(struct tcb_db *db, struct tcb_entry *e, bool on, const char *file)
 	struct tp_err er;
 	size_t n = 0;
 
-	if (e->type == TCB_SYMLINK)
-		errx(EXIT_USAGE, "%s: a symbolic link is never executed "
-		     "itself; flag the file it points to", file);
 	if (a == NULL)
 		errx(EXIT_USAGE, "%s: the entry has no mode to flag; give it "
 		     "one with tcbck -a %s mode=...", file, e->path);
@@ -94,6 +92,8 @@ main(int argc, char **argv)
 			&er) == -1)
 		errx(EXIT_USAGE, "%s", er.msg);
 	for (int i = 1; i < argc; i++) {
+		struct stat sb;
+
 		e = tcb_db_find(&db, argv[i]);
 		if (query) {
 			if (e == NULL)
@@ -101,6 +101,15 @@ main(int argc, char **argv)
 			printf("%s: %s\n", argv[i], e == NULL ?
 			       "not in the database" : e->mode & STZ_MODE_TCB ?
 			       "on" : "off");
+			continue;
+		}
+		/* a symbolic link is never executed itself (a glob over /usr/bin
+		   meets many): a note, and the others go on */
+		if ((e && e->type == TCB_SYMLINK) || (e == NULL &&
+		    lstat(argv[i], &sb) == 0 && S_ISLNK(sb.st_mode))) {
+			warnx("%s: a symbolic link, skipped: flag the file it "
+			      "points to", argv[i]);
+			argv[i] = NULL;		/* no record of a change */
 			continue;
 		}
 		if (e == NULL && strcmp(op, "off") == 0)
@@ -114,8 +123,10 @@ main(int argc, char **argv)
 		if (tcb_db_commit(&db, &er) == -1)
 			errx(EXIT_USAGE, "%s", er.msg);
 		for (int i = 1; i < argc; i++)
-			tp_audit_event(strcmp(op, "on") ? TP_EV_TCB_OFF :
-				       TP_EV_TCB_ON, true, "path", argv[i], NULL);
+			if (argv[i] != NULL)
+				tp_audit_event(strcmp(op, "on") ? TP_EV_TCB_OFF :
+					       TP_EV_TCB_ON, true, "path",
+					       argv[i], NULL);
 	}
 	tcb_db_free(&db);
 	return rc;

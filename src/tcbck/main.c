@@ -94,7 +94,7 @@ cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
 	char **assigns = calloc((size_t)argc + 1, sizeof(char *));
 	struct tp_err e;
 	size_t na = 0;
-	int npaths = 0;
+	int npaths = 0, missing = 0;
 
 	if (assigns == NULL)
 		err(EXIT_USAGE, "out of memory");
@@ -108,20 +108,29 @@ cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
 
 		if (is_assign(argv[i]) || is_deduced(argv[i]))
 			continue;
-		if (what == ADD_DEVICES && (lstat(argv[i], &sb) == -1 ||
-				!(S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode))))
+		bool gone = lstat(argv[i], &sb) == -1;
+
+		/* a path that is gone is reported and the others recorded */
+		if (gone && errno == ENOENT) {
+			warnx("%s: %s: not recorded", argv[i], strerror(errno));
+			missing++;
+			continue;
+		}
+		if (what == ADD_DEVICES && (gone ||
+		    !(S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode))))
 			errx(EXIT_USAGE, "%s: not a device file", argv[i]);
 		if ((en = tcb_record(&t->db, argv[i], assigns, na, &e)) == NULL)
 			errx(EXIT_USAGE, "%s", e.msg);
 		argv[npaths++] = (char *)en->path;	/* the name recorded */
 	}
-	if (npaths == 0)
+	if (npaths == 0 && missing == 0)
 		usage();
-	commit_db(t);
+	if (npaths > 0)
+		commit_db(t);
 	for (int i = 0; i < npaths; i++)
 		tp_audit_event(TP_EV_DB_ADD, true, "path", argv[i], NULL);
 	free(assigns);
-	return 0;
+	return missing ? EXIT_MISMATCH : 0;
 }
 
 /*
