@@ -158,9 +158,10 @@ tp_digest_equal(const struct tp_digest *a, const struct tp_digest *b)
 	return CRYPTO_memcmp(a->md, b->md, a->len) == 0;
 }
 
-/* Feed the whole file to ctx; -1 with errno set when a read fails. */
+/* Feed the whole file to ctx (and to ctx2, unless NULL); -1 with errno
+ * set when a read fails. */
 static int
-digest_file(int fd, EVP_MD_CTX *ctx, unsigned char *buf)
+digest_file(int fd, EVP_MD_CTX *ctx, EVP_MD_CTX *ctx2, unsigned char *buf)
 {
 	off_t off = 0;
 	ssize_t n;
@@ -173,7 +174,8 @@ digest_file(int fd, EVP_MD_CTX *ctx, unsigned char *buf)
 			return -1;
 		if (n == 0)
 			return 0;
-		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1 ||
+		    (ctx2 && EVP_DigestUpdate(ctx2, buf, (size_t)n) != 1)) {
 			errno = EIO;
 			return -2;
 		}
@@ -181,12 +183,13 @@ digest_file(int fd, EVP_MD_CTX *ctx, unsigned char *buf)
 	}
 }
 
-int
-tp_hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
-	   const char *path, struct tp_err *err)
+/* As tp_hash_fd, and the MD5 digest of the same bytes when md5 is set. */
+static int
+hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
+	unsigned char *md5, const char *path, struct tp_err *err)
 {
 	const EVP_MD *md = evp_md(alg);
-	EVP_MD_CTX *ctx = NULL;
+	EVP_MD_CTX *ctx = NULL, *ctx5 = NULL;
 	unsigned char *buf = NULL;
 	unsigned len = 0;
 	int rv = -1, r;
@@ -194,19 +197,21 @@ tp_hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
 	if (md == NULL)
 		return tp_err_set(err, "%s: unknown hash algorithm", path);
 	if ((buf = malloc(HASH_CHUNK)) == NULL ||
-	    (ctx = EVP_MD_CTX_new()) == NULL) {
+	    (ctx = EVP_MD_CTX_new()) == NULL ||
+	    (md5 && (ctx5 = EVP_MD_CTX_new()) == NULL)) {
 		tp_err_set(err, "%s: %s: out of memory", path,
 			   tp_hash_name(alg));
 		goto out;
 	}
-	if (EVP_DigestInit_ex(ctx, md, NULL) != 1) {
+	if (EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
+	    (ctx5 && EVP_DigestInit_ex(ctx5, EVP_md5(), NULL) != 1)) {
 		tp_err_set(err, "%s: %s: OpenSSL cannot start the digest",
 			   path, tp_hash_name(alg));
 		goto out;
 	}
 	/* advice only: a pipe or an odd file system may refuse it */
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if ((r = digest_file(fd, ctx, buf)) != 0) {
+	if ((r = digest_file(fd, ctx, ctx5, buf)) != 0) {
 		if (r == -1)
 			tp_err_set(err, "%s: read: %s", path, strerror(errno));
 		else
@@ -216,7 +221,8 @@ tp_hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
 	}
 	memset(out, 0, sizeof(*out));
 	if (EVP_DigestFinal_ex(ctx, out->md, &len) != 1 ||
-	    len != algs[alg_index(alg)].len) {
+	    len != algs[alg_index(alg)].len ||
+	    (ctx5 && EVP_DigestFinal_ex(ctx5, md5, NULL) != 1)) {
 		tp_err_set(err, "%s: %s: OpenSSL digest failed", path,
 			   tp_hash_name(alg));
 		goto out;
@@ -226,6 +232,22 @@ tp_hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
 	rv = 0;
 out:
 	EVP_MD_CTX_free(ctx);
+	EVP_MD_CTX_free(ctx5);
 	free(buf);
 	return rv;
+}
+
+int
+tp_hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
+	   const char *path, struct tp_err *err)
+{
+	return hash_fd(fd, alg, out, NULL, path, err);
+}
+
+int
+tp_hash_fd_md5(int fd, enum tp_hash_alg alg, struct tp_digest *out,
+	       unsigned char md5[TP_MD5_LEN], const char *path,
+	       struct tp_err *err)
+{
+	return hash_fd(fd, alg, out, md5, path, err);
 }

@@ -35,5 +35,15 @@ const char *tp_hash_name(enum tp_hash_alg alg);
 int tp_hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
 	       const char *path, struct tp_err *err);
 int tp_digest_equal(const struct tp_digest *a, const struct tp_digest *b);
+/*
+ * tp_hash_fd, and in the same pass the MD5 digest of the same bytes: the
+ * evidence dpkg keeps of what it wrote (its md5sums), compared before the
+ * trusted digest is recorded.  MD5 is never a trusted digest: it is not an
+ * algorithm of the text form.
+ */
+#define TP_MD5_LEN	16
+int tp_hash_fd_md5(int fd, enum tp_hash_alg alg, struct tp_digest *out,
+		   unsigned char md5[TP_MD5_LEN], const char *path,
+		   struct tp_err *err);
 
 #endif

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "files.h"
 #include "hashcache.h"
 #include "ids.h"
@@ -61,17 +63,92 @@ reopen(int fd, const char *path, struct tp_err *err)
 	return rfd;
 }
 
+static enum tp_hash_alg
+alg_for(const struct tcb_entry *old)
+{
+	return old && (old->have & TCB_HAS_HASH) ? old->hash.alg :
+	       TP_HASH_SHA256;
+}
+
+static bool
+pinned(const struct tcb_entry *old, const struct tcb_evidence *ev)
+{
+	return !(old && old->size_volatile) && !(ev && ev->conffile);
+}
+
+/*
+ * The trusted digest of a package's file, from the same read as the MD5
+ * compared with dpkg's: content dpkg did not write is refused before the
+ * entry is touched (ev->refused).
+ */
+static int
+check_package(int fd, const struct tcb_entry *old, const char *path,
+	      struct tcb_evidence *ev, struct tp_err *err)
+{
+	unsigned char md5[TP_MD5_LEN];
+	int rfd, rc;
+
+	if (!ev->have_md5) {
+		ev->refused = true;
+		return tp_err_set(err, "%s: package %s %s has no digest of it: "
+				  "not recorded", path, ev->package,
+				  ev->version);
+	}
+	if ((rfd = reopen(fd, path, err)) == -1)
+		return -1;
+	rc = tp_hash_fd_md5(rfd, alg_for(old), &ev->digest, md5, path, err);
+	close(rfd);
+	if (rc == -1)
+		return -1;
+	if (CRYPTO_memcmp(md5, ev->md5, sizeof(md5)) != 0) {
+		ev->refused = true;
+		return tp_err_set(err, "%s: does not match package %s %s: not "
+				  "recorded", path, ev->package, ev->version);
+	}
+	return 0;
+}
+
+/* A regular file's size and hash (a package's: checked already). */
+static int
+record_content(struct tcb_db *db, struct stz_stanza *st,
+	       struct tcb_entry *old, int fd, const struct stat *sb,
+	       const char *path, const struct tcb_evidence *ev,
+	       struct tp_err *err)
+{
+	char num[32], hash[TP_HASH_TEXT];
+	struct tp_digest d;
+	int rfd, rc;
+
+	if (!pinned(old, ev))
+		/* it changes in use: VOLATILE, no hash */
+		return stz_set1(db->doc, st, "size", "VOLATILE", err);
+	snprintf(num, sizeof(num), "%lld", (long long)sb->st_size);
+	if (ev) {
+		d = ev->digest;
+	} else {
+		if ((rfd = reopen(fd, path, err)) == -1)
+			return -1;
+		rc = tcb_hash_cached(rfd, sb, alg_for(old), &d, path, err);
+		close(rfd);
+		if (rc == -1)
+			return -1;
+	}
+	tp_hash_format(&d, hash);
+	if (stz_set1(db->doc, st, "size", num, err) == -1 ||
+	    stz_set1(db->doc, st, "hash", hash, err) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
 	     int fd, const struct stat *sb, const char *path,
-	     struct tp_err *err)
+	     struct tcb_evidence *ev, struct tp_err *err)
 {
-	char owner[32], group[32], perm[8], num[32], hash[TP_HASH_TEXT];
+	char owner[32], group[32], perm[8];
 	const char *mode[5];
 	size_t nmode = 0;
 	enum tcb_type type = tcb_type_of(sb->st_mode);
-	struct tp_digest d;
-	int rfd;
 
 	if (type == 0)
 		return tp_err_set(err, "%s: a socket cannot be recorded", path);
@@ -97,25 +174,11 @@ record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
 	stz_unset(db->doc, st, "size");
 	stz_unset(db->doc, st, "hash");
 	stz_unset(db->doc, st, "target");
-	if (type == TCB_FILE && old && old->size_volatile) {
-		/* it changes in use: keep it VOLATILE, record no hash */
-		if (stz_set1(db->doc, st, "size", "VOLATILE", err) == -1)
-			return -1;
-	} else if (type == TCB_FILE) {
-		enum tp_hash_alg alg = old && (old->have & TCB_HAS_HASH) ?
-				       old->hash.alg : TP_HASH_SHA256;
-
-		snprintf(num, sizeof(num), "%lld", (long long)sb->st_size);
-		if ((rfd = reopen(fd, path, err)) == -1)
-			return -1;
-		if (tcb_hash_cached(rfd, sb, alg, &d, path, err) == -1) {
-			close(rfd);
-			return -1;
-		}
-		close(rfd);
-		tp_hash_format(&d, hash);
-		if (stz_set1(db->doc, st, "size", num, err) == -1 ||
-		    stz_set1(db->doc, st, "hash", hash, err) == -1)
+	if (ev && (stz_set1(db->doc, st, "package", ev->package, err) == -1 ||
+		   stz_set1(db->doc, st, "version", ev->version, err) == -1))
+		return -1;
+	if (type == TCB_FILE) {
+		if (record_content(db, st, old, fd, sb, path, ev, err) == -1)
 			return -1;
 	} else if (type == TCB_SYMLINK) {
 		char target[PATH_MAX];
@@ -188,6 +251,13 @@ struct tcb_entry *
 tcb_record(struct tcb_db *db, const char *path, char *const *assigns,
 	   size_t nassigns, struct tp_err *err)
 {
+	return tcb_record_from(db, path, assigns, nassigns, NULL, err);
+}
+
+struct tcb_entry *
+tcb_record_from(struct tcb_db *db, const char *path, char *const *assigns,
+		size_t nassigns, struct tcb_evidence *ev, struct tp_err *err)
+{
 	struct stz_stanza *st;
 	struct tcb_entry *e = NULL;
 	struct stat sb;
@@ -201,9 +271,12 @@ tcb_record(struct tcb_db *db, const char *path, char *const *assigns,
 		goto out;
 	}
 	st = stz_find(db->doc, cpath);
+	if (ev && S_ISREG(sb.st_mode) && pinned(st ? st->data : NULL, ev) &&
+	    check_package(fd, st ? st->data : NULL, path, ev, err) == -1)
+		goto out;
 	if (st == NULL && (st = stz_add_stanza(db->doc, cpath, err)) == NULL)
 		goto out;
-	if (record_state(db, st, st->data, fd, &sb, path, err) == -1)
+	if (record_state(db, st, st->data, fd, &sb, path, ev, err) == -1)
 		goto out;
 	for (size_t i = 0; i < nassigns; i++)
 		if (apply_assign(db, st, assigns[i], err) == -1)

@@ -22,7 +22,8 @@
 
 static const char *const known_attrs[] = {
 	"type", "owner", "group", "mode", "class", "links", "symlinks",
-	"target", "size", "hash", "acl", "program", "source", NULL,
+	"target", "size", "hash", "acl", "program", "source", "package",
+	"version", NULL,
 };
 
 static const struct {
@@ -75,7 +76,8 @@ absolute_list(struct stz_doc *doc, const struct stz_attr *a,
 
 enum attr_index {
 	A_TYPE, A_OWNER, A_GROUP, A_MODE, A_CLASS, A_LINKS, A_SYMLINKS,
-	A_TARGET, A_SIZE, A_HASH, A_ACL, A_PROGRAM, A_SOURCE,
+	A_TARGET, A_SIZE, A_HASH, A_ACL, A_PROGRAM, A_SOURCE, A_PACKAGE,
+	A_VERSION,
 };	/* the order of known_attrs[] */
 
 static int
@@ -133,6 +135,12 @@ parse_single(struct stz_doc *doc, const struct stz_attr *a, int which,
 	case A_TARGET:
 		e->target = s;
 		e->have |= TCB_HAS_TARGET;
+		break;
+	case A_PACKAGE:
+		e->package = s;
+		break;
+	case A_VERSION:
+		e->version = s;
 		break;
 	}
 	return 0;
@@ -201,7 +209,7 @@ parse_attr(struct stz_doc *doc, const struct stz_stanza *in,
 		return 0;
 	}
 	case A_TYPE: case A_OWNER: case A_GROUP: case A_SIZE: case A_HASH:
-	case A_TARGET:
+	case A_TARGET: case A_PACKAGE: case A_VERSION:
 		return parse_single(doc, a, which, e, err);
 	default:
 		return stz_lerr(doc, a->lineno, err, "unknown attribute \"%s\" "
@@ -234,6 +242,9 @@ entry_parse(struct stz_doc *doc, const struct stz_stanza *def,
 	if ((e->have & TCB_HAS_TARGET) && e->type != TCB_SYMLINK)
 		return stz_lerr(doc, st->lineno, err, "stanza \"%s\": target "
 				"is only for type SYMLINK", st->name);
+	if ((e->version != NULL) != (e->package != NULL))
+		return stz_lerr(doc, st->lineno, err, "stanza \"%s\": package "
+				"and version go together", st->name);
 	return 0;
 }
 

@@ -51,6 +51,7 @@ struct tcb_entry {
 	const char *acl;		/* POSIX ACL text */
 	const char *target;		/* of a SYMLINK */
 	const char *source;		/* "" for a blank source */
+	const char *package, *version;	/* the dpkg package it came from */
 	char **classes, **links, **symlinks, **program;
 	unsigned nclasses, nlinks, nsymlinks, nprogram;
 	struct stz_stanza *st;
@@ -97,6 +98,25 @@ struct tcb_entry *tcb_db_next(const struct tcb_db *db,
  * attributes.  An entry that exists keeps its other attributes and its TCB
  * flag.  The database must be loaded with STZ_LOCK; commit afterwards.
  */
+/* What dpkg says of a file being recorded (tcbck -a --package). */
+struct tcb_evidence {
+	const char *package, *version;
+	bool have_md5;			/* dpkg's md5sums has the file */
+	unsigned char md5[TP_MD5_LEN];
+	bool conffile;			/* configuration: no content pinned */
+	bool refused;			/* out: the content is not dpkg's,
+					   or dpkg has no digest of it */
+	struct tp_digest digest;	/* internal: the checked content's */
+};
+/*
+ * tcb_record, for a file of a package: package and version recorded, a
+ * regular file's content checked against dpkg's MD5 in the same read as
+ * its trusted digest and refused (ev->refused, the entry untouched) when
+ * it differs or dpkg has no digest of it.
+ */
+struct tcb_entry *tcb_record_from(struct tcb_db *db, const char *path,
+				  char *const *assigns, size_t nassigns,
+				  struct tcb_evidence *ev, struct tp_err *err);
 struct tcb_entry *tcb_record(struct tcb_db *db, const char *path,
 			     char *const *assigns, size_t nassigns,
 			     struct tp_err *err);

@@ -28,6 +28,7 @@ usage_to(FILE *f, int status)
 	    "usage: tcbck [-C dir] [-j n] [-q] [--json] -n|-p|-t|-y "
 	    "ALL|tree [dir...]|class...|path...\n"
 	    "       tcbck [-C dir] -a path... [attr=value...]\n"
+	    "       tcbck [-C dir] -a --package package... [attr=value...]\n"
 	    "       tcbck [-C dir] -a -f file\n"
 	    "       tcbck [-C dir] -d path|class...\n"
 	    "       tcbck [-C dir] -d -f file\n"
@@ -76,14 +77,6 @@ is_deduced(const char *s)
 	return false;
 }
 
-static bool
-is_assign(const char *s)
-{
-	size_t n = stz_name_len(s);
-
-	return n > 0 && s[n] == '=';
-}
-
 enum add_what { ADD_FILES, ADD_DEVICES };
 
 /* -a PATH... [attr=value...], and -l DEVICE... */
@@ -99,14 +92,14 @@ cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
 	if (assigns == NULL)
 		err(EXIT_USAGE, "out of memory");
 	for (int i = 0; i < argc; i++)
-		if (is_assign(argv[i]))
+		if (tcbck_is_assign(argv[i]))
 			assigns[na++] = argv[i];
 	load_db(t, confdir, STZ_LOCK | STZ_CREATE);
 	for (int i = 0; i < argc; i++) {
 		struct tcb_entry *en;
 		struct stat sb;
 
-		if (is_assign(argv[i]) || is_deduced(argv[i]))
+		if (tcbck_is_assign(argv[i]) || is_deduced(argv[i]))
 			continue;
 		bool gone = lstat(argv[i], &sb) == -1;
 
@@ -313,6 +306,7 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 struct invocation {
 	const char *confdir, *file;
 	char cmd;		/* n p t y (check), a d l, or 0 */
+	bool package;		/* -a --package */
 };
 
 /* The options into t and inv; returns how many arguments they took. */
@@ -321,6 +315,7 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
+		{ "package", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -345,6 +340,9 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 		case 'J':
 			t->json = true;
 			break;
+		case 'P':
+			inv->package = true;
+			break;
 		case 'n': case 'p': case 't': case 'y':
 		case 'a': case 'd': case 'l':
 			if (inv->cmd && inv->cmd != c)
@@ -362,7 +360,8 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 			usage();
 		}
 	}
-	if (inv->file && inv->cmd != 'a' && inv->cmd != 'd')
+	if ((inv->file && inv->cmd != 'a' && inv->cmd != 'd') ||
+	    (inv->package && (inv->cmd != 'a' || inv->file)))
 		usage();
 	return optind;
 }
@@ -384,6 +383,8 @@ run_command(struct tcbck *t, const struct invocation *inv, char **argv,
 					'a' ? TP_EV_DB_ADD : TP_EV_DB_DELETE);
 		if (argc == 0)
 			usage();
+		if (inv->package)
+			return cmd_add_packages(t, inv->confdir, argv, argc);
 		return inv->cmd == 'a' ?
 		       cmd_add(t, inv->confdir, argv, argc, ADD_FILES) :
 		       cmd_delete(t, inv->confdir, argv, argc);

@@ -8,6 +8,7 @@
  *   tree.c      the walk for files that should be registered (a rule table)
  *   findings.c  what was found, and what was fixed
  *   report.c    the findings as text or JSON, and the progress line
+ *   package.c   -a --package: the files of installed packages
  */
 #ifndef TPATH_TCBCK_H
 #define TPATH_TCBCK_H
@@ -60,6 +61,20 @@ struct tcbck {
 	pthread_mutex_t lock;	/* guards tty questions and the counters */
 	size_t done;		/* entries checked, for the progress line */
 };
+
+/* An "attr=value" argument (of -a), not a path. */
+static inline bool
+tcbck_is_assign(const char *s)
+{
+	size_t n = stz_name_len(s);
+
+	return n > 0 && s[n] == '=';
+}
+
+/* package.c */
+/* -a --package NAME... [attr=value...] */
+int cmd_add_packages(struct tcbck *t, const char *confdir, char **argv,
+		     int argc);
 
 /* check.c */
 /* Check (and per mode, fix) entries; results in out[i] for e[i]. */

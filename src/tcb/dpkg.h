@@ -1,0 +1,49 @@
+/*
+ * dpkg.h - what dpkg records of an installed package: its version, its
+ * files, the MD5 digest of each file's content as dpkg wrote it, and its
+ * conffiles (the admin directory's status and info/PKG.{list,md5sums,
+ * conffiles}, the files debsums reads).
+ *
+ * dpkg's digest is evidence of where content came from, never trust: the
+ * database keeps its own SHA-256 of content that matched it.
+ */
+#ifndef TPATH_DPKG_H
+#define TPATH_DPKG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hash.h"
+#include "tperr.h"
+
+#define TCB_DPKG_ADMINDIR	"/var/lib/dpkg"
+
+struct tcb_pkg_sum {
+	const char *path;		/* absolute, as dpkg names it */
+	unsigned char md5[TP_MD5_LEN];
+};
+
+struct tcb_pkg {
+	char *name, *version;
+	char **files;			/* info/PKG.list, as dpkg names them */
+	size_t nfiles;
+	struct tcb_pkg_sum *sums;	/* info/PKG.md5sums, sorted by path */
+	size_t nsums;
+	char **conffiles;		/* info/PKG.conffiles */
+	size_t nconffiles;
+	char *text[4];			/* the files read (the strings above) */
+};
+
+/*
+ * The installed package name (status "install ok installed") of admindir
+ * (NULL: TCB_DPKG_ADMINDIR).  Its files must be root's and not writable
+ * by others.  -1 with err when it is not installed or cannot be read.
+ */
+int tcb_pkg_load(const char *admindir, const char *name, struct tcb_pkg *p,
+		 struct tp_err *err);
+void tcb_pkg_free(struct tcb_pkg *p);
+/* dpkg's digest of path (as the list names it), or NULL. */
+const unsigned char *tcb_pkg_md5(const struct tcb_pkg *p, const char *path);
+bool tcb_pkg_is_conffile(const struct tcb_pkg *p, const char *path);
+
+#endif
