@@ -259,6 +259,12 @@ install: all
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; \
 	done
 	install -m 0644 conf/tmpfiles.d/tpath.conf $(DESTDIR)$(TMPFILESDIR)/
+	install -d $(DESTDIR)$(SYSCONFDIR)/dpkg/dpkg.cfg.d
+	@# the dpkg hook (tcbck --sync): configuration, installed once
+	@t=$(DESTDIR)$(SYSCONFDIR)/dpkg/dpkg.cfg.d/tpath; \
+	if [ -e "$$t" ]; then echo "install: keeping $$t"; else \
+		sed 's|@SBINDIR@|$(SBINDIR)|g; s|@CONFDIR@|$(CONFDIR)|g' \
+			conf/dpkg/tpath.in > "$$t"; chmod 0644 "$$t"; fi
 	@# the trusted shell's group (doc/ISOLATION.md): no members, no password
 	@if [ -z "$(DESTDIR)" ] && ! getent group tpath >/dev/null; then \
 		echo "groupadd --system tpath"; groupadd --system tpath; fi

@@ -76,43 +76,53 @@ field(const char *line, const char *name)
 }
 
 struct status {
-	const char *version, *arch;
+	const char *package, *version, *arch;
 	bool installed, same;
 };
+
+/* The next stanza of the status file at *at; false at the end. */
+static bool
+next_stanza(char **at, struct status *s)
+{
+	char *line;
+	const char *v;
+
+	*s = (struct status){ 0 };
+	while ((line = next_line(at)) != NULL && *line == '\0')
+		;
+	if (line == NULL)
+		return false;
+	do {
+		if ((v = field(line, "Package")) != NULL)
+			s->package = v;
+		else if ((v = field(line, "Status")) != NULL)
+			s->installed = strcmp(v, "install ok installed") == 0;
+		else if ((v = field(line, "Version")) != NULL)
+			s->version = v;
+		else if ((v = field(line, "Architecture")) != NULL)
+			s->arch = v;
+		else if ((v = field(line, "Multi-Arch")) != NULL)
+			s->same = strcmp(v, "same") == 0;
+	} while ((line = next_line(at)) != NULL && *line != '\0');
+	return true;
+}
+
+static bool
+usable(const struct status *s)
+{
+	return s->package && s->version && s->installed;
+}
 
 /* The status stanza of the installed package name; 1 when there is none. */
 static int
 find_status(char *text, const char *name, struct status *out)
 {
-	char *at = text, *line;
-	struct status s = { 0 };
-	bool mine = false;
-	const char *v;
+	char *at = text;
 
-	for (;;) {
-		line = next_line(&at);
-		if (line == NULL || *line == '\0') {	/* a stanza ends */
-			if (mine && s.installed && s.version) {
-				*out = s;
-				return 0;
-			}
-			if (line == NULL)
-				return 1;
-			s = (struct status){ 0 };
-			mine = false;
-			continue;
-		}
-		if ((v = field(line, "Package")) != NULL)
-			mine = strcmp(v, name) == 0;
-		else if ((v = field(line, "Status")) != NULL)
-			s.installed = strcmp(v, "install ok installed") == 0;
-		else if ((v = field(line, "Version")) != NULL)
-			s.version = v;
-		else if ((v = field(line, "Architecture")) != NULL)
-			s.arch = v;
-		else if ((v = field(line, "Multi-Arch")) != NULL)
-			s.same = strcmp(v, "same") == 0;
-	}
+	while (next_stanza(&at, out))
+		if (usable(out) && strcmp(out->package, name) == 0)
+			return 0;
+	return 1;
 }
 
 static int
@@ -174,8 +184,8 @@ split_lines(char *text, char ***out, size_t *n, struct tp_err *err)
 	return 0;
 }
 
-/* A list of absolute paths (conffiles: the path before a flag word such
- * as "obsolete"). */
+/* A list of absolute paths (conffiles: the path among flag words such as
+ * "remove-on-upgrade" before it or "obsolete" after it). */
 static int
 load_paths(char *text, char ***out, size_t *n, bool conf, const char *what,
 	   struct tp_err *err)
@@ -185,6 +195,9 @@ load_paths(char *text, char ***out, size_t *n, bool conf, const char *what,
 	for (size_t i = 0; i < *n; i++) {
 		char *line = (*out)[i];
 
+		while (conf && *line != '/' && strchr(line, ' '))
+			line = strchr(line, ' ') + 1;
+		(*out)[i] = line;
 		if (*line != '/') {
 			tp_err_set(err, "%s: \"%.40s\": not an absolute path",
 				   what, line);
@@ -251,7 +264,8 @@ tcb_pkg_load(const char *admindir, const char *name, struct tcb_pkg *p,
 					    admindir) : -1;
 	if (find_status(p->text[0], name, &st) == 1) {
 		tcb_pkg_free(p);
-		return tp_err_set(err, "%s: not an installed package", name);
+		tp_err_set(err, "%s: not an installed package", name);
+		return 1;
 	}
 	/* Multi-Arch: same packages have info files named name:arch */
 	snprintf(base, sizeof(base), "%s%s%s", name, st.same ? ":" : "",
@@ -307,6 +321,67 @@ tcb_pkg_md5(const struct tcb_pkg *p, const char *path)
 		return NULL;
 	hit = bsearch(&key, p->sums, p->nsums, sizeof(*p->sums), by_path);
 	return hit ? hit->md5 : NULL;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct tcb_dpkg_pkg *)a)->name,
+		      ((const struct tcb_dpkg_pkg *)b)->name);
+}
+
+int
+tcb_dpkg_installed(const char *admindir, struct tcb_dpkg *d,
+		   struct tp_err *err)
+{
+	struct status s;
+	size_t cap = 0;
+	char *at;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	if (admindir == NULL)
+		admindir = TCB_DPKG_ADMINDIR;
+	if ((rc = read_file(admindir, "status", &d->text, err)) != 0)
+		return rc == 1 ? tp_err_set(err, "%s/status: missing",
+					    admindir) : -1;
+	at = d->text;
+	while (next_stanza(&at, &s)) {
+		struct tcb_dpkg_pkg *np;
+
+		if (!usable(&s))
+			continue;
+		if (d->n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			if ((np = realloc(d->pkgs, cap * sizeof(*np))) == NULL) {
+				tcb_dpkg_free(d);
+				return tp_err_set(err, "out of memory");
+			}
+			d->pkgs = np;
+		}
+		d->pkgs[d->n++] = (struct tcb_dpkg_pkg){ s.package, s.version };
+	}
+	qsort(d->pkgs, d->n, sizeof(*d->pkgs), by_name);
+	return 0;
+}
+
+const char *
+tcb_dpkg_version(const struct tcb_dpkg *d, const char *name)
+{
+	struct tcb_dpkg_pkg key = { name, NULL }, *hit;
+
+	if (d->n == 0)
+		return NULL;
+	hit = bsearch(&key, d->pkgs, d->n, sizeof(*d->pkgs), by_name);
+	return hit ? hit->version : NULL;
+}
+
+void
+tcb_dpkg_free(struct tcb_dpkg *d)
+{
+	free(d->pkgs);
+	free(d->text);
+	memset(d, 0, sizeof(*d));
 }
 
 bool

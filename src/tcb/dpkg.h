@@ -37,7 +37,8 @@ struct tcb_pkg {
 /*
  * The installed package name (status "install ok installed") of admindir
  * (NULL: TCB_DPKG_ADMINDIR).  Its files must be root's and not writable
- * by others.  -1 with err when it is not installed or cannot be read.
+ * by others.  1 (and err says so) when it is not installed, -1 with err
+ * when what dpkg has of it cannot be read or is not what dpkg writes.
  */
 int tcb_pkg_load(const char *admindir, const char *name, struct tcb_pkg *p,
 		 struct tp_err *err);
@@ -45,5 +46,20 @@ void tcb_pkg_free(struct tcb_pkg *p);
 /* dpkg's digest of path (as the list names it), or NULL. */
 const unsigned char *tcb_pkg_md5(const struct tcb_pkg *p, const char *path);
 bool tcb_pkg_is_conffile(const struct tcb_pkg *p, const char *path);
+
+/* Every installed package and its version, from the status file once. */
+struct tcb_dpkg_pkg {
+	const char *name, *version;
+};
+struct tcb_dpkg {
+	struct tcb_dpkg_pkg *pkgs;	/* sorted by name */
+	size_t n;
+	char *text;
+};
+int tcb_dpkg_installed(const char *admindir, struct tcb_dpkg *d,
+		       struct tp_err *err);
+/* The installed version of name, or NULL when it is not installed. */
+const char *tcb_dpkg_version(const struct tcb_dpkg *d, const char *name);
+void tcb_dpkg_free(struct tcb_dpkg *d);
 
 #endif

@@ -158,7 +158,7 @@ record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
 	    stz_set1(db->doc, st, "group", tcb_group_name(sb->st_gid, group),
 		     err) == -1)
 		return -1;
-	if (old && (old->mode & STZ_MODE_TCB))
+	if ((old && (old->mode & STZ_MODE_TCB)) || (!old && ev && ev->trust))
 		mode[nmode++] = "TCB";
 	if (sb->st_mode & S_ISUID)
 		mode[nmode++] = "SUID";

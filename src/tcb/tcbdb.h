@@ -98,12 +98,16 @@ struct tcb_entry *tcb_db_next(const struct tcb_db *db,
  * attributes.  An entry that exists keeps its other attributes and its TCB
  * flag.  The database must be loaded with STZ_LOCK; commit afterwards.
  */
+struct tcb_entry *tcb_record(struct tcb_db *db, const char *path,
+			     char *const *assigns, size_t nassigns,
+			     struct tp_err *err);
 /* What dpkg says of a file being recorded (tcbck -a --package). */
 struct tcb_evidence {
 	const char *package, *version;
 	bool have_md5;			/* dpkg's md5sums has the file */
 	unsigned char md5[TP_MD5_LEN];
 	bool conffile;			/* configuration: no content pinned */
+	bool trust;			/* a new entry gets the TCB flag */
 	bool refused;			/* out: the content is not dpkg's,
 					   or dpkg has no digest of it */
 	struct tp_digest digest;	/* internal: the checked content's */
@@ -117,9 +121,6 @@ struct tcb_evidence {
 struct tcb_entry *tcb_record_from(struct tcb_db *db, const char *path,
 				  char *const *assigns, size_t nassigns,
 				  struct tcb_evidence *ev, struct tp_err *err);
-struct tcb_entry *tcb_record(struct tcb_db *db, const char *path,
-			     char *const *assigns, size_t nassigns,
-			     struct tp_err *err);
 /* Replace or add stanza name with the attributes of st from another file. */
 struct tcb_entry *tcb_copy_stanza(struct tcb_db *db, struct stz_doc *from,
 				  struct stz_stanza *st, struct tp_err *err);

@@ -29,6 +29,7 @@ usage_to(FILE *f, int status)
 	    "ALL|tree [dir...]|class...|path...\n"
 	    "       tcbck [-C dir] -a path... [attr=value...]\n"
 	    "       tcbck [-C dir] -a --package package... [attr=value...]\n"
+	    "       tcbck [-C dir] [-q] --sync\n"
 	    "       tcbck [-C dir] -a -f file\n"
 	    "       tcbck [-C dir] -d path|class...\n"
 	    "       tcbck [-C dir] -d -f file\n"
@@ -307,6 +308,7 @@ struct invocation {
 	const char *confdir, *file;
 	char cmd;		/* n p t y (check), a d l, or 0 */
 	bool package;		/* -a --package */
+	bool sync;		/* --sync */
 };
 
 /* The options into t and inv; returns how many arguments they took. */
@@ -316,6 +318,7 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "package", no_argument, NULL, 'P' },
+		{ "sync", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -342,6 +345,9 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 			break;
 		case 'P':
 			inv->package = true;
+			break;
+		case 'S':
+			inv->sync = true;
 			break;
 		case 'n': case 'p': case 't': case 'y':
 		case 'a': case 'd': case 'l':
@@ -370,6 +376,11 @@ static int
 run_command(struct tcbck *t, const struct invocation *inv, char **argv,
 	    int argc)
 {
+	if (inv->sync) {
+		if (inv->cmd || inv->package || inv->file || argc != 0)
+			usage();
+		return cmd_sync(t, inv->confdir);
+	}
 	switch (inv->cmd) {
 	case 'n': case 'p': case 't': case 'y':
 		t->mode = (enum fixmode)inv->cmd;

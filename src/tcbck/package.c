@@ -13,18 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 
 #include "audit.h"
 #include "dpkg.h"
+#include "files.h"
 #include "tcbck.h"
 
-/* A file of the package: recorded (1), refused (0), or fatal (-1). */
+/* A file of the package (a new entry flagged TCB if trust): recorded (1),
+ * refused (0), or fatal (-1). */
 static int
 add_file(struct tcb_db *db, const struct tcb_pkg *p, const char *f,
-	 char *const *assigns, size_t na, const char **recorded,
+	 char *const *assigns, size_t na, bool trust, const char **recorded,
 	 struct tp_err *e)
 {
-	struct tcb_evidence ev = { .package = p->name, .version = p->version };
+	struct tcb_evidence ev = { .package = p->name, .version = p->version,
+				   .trust = trust };
 	const unsigned char *md5 = tcb_pkg_md5(p, f);
 	struct tcb_entry *en;
 
@@ -60,7 +64,7 @@ cmd_add_packages(struct tcbck *t, const char *confdir, char **argv, int argc)
 	for (int i = 0; i < argc; i++) {
 		if (tcbck_is_assign(argv[i]))
 			continue;
-		if (tcb_pkg_load(NULL, argv[i], &p, &e) == -1) {
+		if (tcb_pkg_load(NULL, argv[i], &p, &e) != 0) {
 			warnx("%s", e.msg);
 			refused++;
 			continue;
@@ -87,8 +91,8 @@ cmd_add_packages(struct tcbck *t, const char *confdir, char **argv, int argc)
 					err(EXIT_USAGE, "out of memory");
 				done = nd;
 			}
-			rc = add_file(&t->db, &p, f, assigns, na, &done[ndone],
-				      &e);
+			rc = add_file(&t->db, &p, f, assigns, na, false,
+				      &done[ndone], &e);
 			if (rc == -1)
 				errx(EXIT_USAGE, "%s", e.msg);
 			if (rc == 0) {
@@ -107,4 +111,228 @@ cmd_add_packages(struct tcbck *t, const char *confdir, char **argv, int argc)
 	free(done);
 	free(assigns);
 	return refused ? EXIT_MISMATCH : 0;
+}
+
+/* --sync: what was done, for the exit status and the summary. */
+struct sync_counts {
+	unsigned added, deleted, refused;
+};
+
+static void
+note_change(const char *path, const char *what, const struct tcb_pkg *p,
+	    const char *name)
+{
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: %s (package %s%s%s)", path,
+	       what, name, p ? " " : "", p ? p->version : "");
+}
+
+/* An entry of a package, as the database had it before --sync. */
+struct held {
+	char *package, *version, *path;
+};
+
+static int
+by_package(const void *a, const void *b)
+{
+	return strcmp(((const struct held *)a)->package,
+		      ((const struct held *)b)->package);
+}
+
+/*
+ * The package has programs (regular files with an execute bit) and every
+ * one is flagged TCB: a new program of the package is flagged then too.
+ */
+static bool
+all_trusted(const struct tcb_db *db, const struct held *h, size_t n)
+{
+	unsigned programs = 0, flagged = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct tcb_entry *e = tcb_db_find_exact(db, h[k].path);
+
+		if (e && e->type == TCB_FILE && (e->mode & 0111)) {
+			programs++;
+			flagged += (e->mode & STZ_MODE_TCB) != 0;
+		}
+	}
+	return programs > 0 && flagged == programs;
+}
+
+static int
+by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is path among canon[0..n) (sorted, no NULL)? */
+static bool
+listed(char *const *canon, size_t n, const char *path)
+{
+	return n > 0 && bsearch(&path, canon, n, sizeof(*canon),
+				by_string) != NULL;
+}
+
+/* The installed package's files recorded again; canon[k]: each file's
+ * name as recorded (NULL for a directory). */
+static void
+record_again(struct tcbck *t, const struct tcb_pkg *p, bool trusted,
+	     char **canon, struct sync_counts *c)
+{
+	struct tp_err e;
+
+	for (size_t k = 0; k < p->nfiles; k++) {
+		const char *f = p->files[k], *done;
+		struct stat sb;
+		int rc;
+
+		if (stat(f, &sb) == 0 && S_ISDIR(sb.st_mode))
+			continue;
+		canon[k] = tp_path_canonical(f);
+		if (lstat(f, &sb) == -1)
+			continue;	/* gone: a finding of -n, not ours */
+		rc = add_file(&t->db, p, f, NULL, 0, trusted, &done, &e);
+		if (rc == -1)
+			errx(EXIT_USAGE, "%s", e.msg);
+		if (rc == 0) {
+			/* loud: tsh refuses the old entry's file now */
+			warnx("%s", e.msg);
+			tp_audit_event(TP_EV_DB_MISMATCH, false, "path", f,
+				       "package", p->name, NULL);
+			c->refused++;
+			continue;
+		}
+		tp_audit_event(TP_EV_DB_ADD, true, "path", done, "package",
+			       p->name, NULL);
+		note_change(done, "recorded", p, p->name);
+		c->added++;
+	}
+}
+
+/* One package's entries h[0..n) in step with dpkg (p: NULL when it is no
+ * longer installed). */
+static void
+sync_package(struct tcbck *t, const struct held *h, size_t n,
+	     const struct tcb_pkg *p, struct sync_counts *c)
+{
+	char **canon = NULL;
+	size_t ncanon = 0;
+
+	if (p != NULL) {
+		if ((canon = calloc(p->nfiles + 1, sizeof(*canon))) == NULL)
+			err(EXIT_USAGE, "out of memory");
+		record_again(t, p, all_trusted(&t->db, h, n), canon, c);
+		for (size_t k = 0; k < p->nfiles; k++)	/* the names, sorted */
+			if (canon[k])
+				canon[ncanon++] = canon[k];
+		qsort(canon, ncanon, sizeof(*canon), by_string);
+	}
+	/* entries of files the package no longer has, or of a package gone */
+	for (size_t k = 0; k < n; k++) {
+		struct tcb_entry *en = tcb_db_find_exact(&t->db, h[k].path);
+
+		if (en == NULL || (p && listed(canon, ncanon, h[k].path)))
+			continue;
+		tcb_delete(&t->db, en);
+		tp_audit_event(TP_EV_DB_DELETE, true, "path", h[k].path,
+			       "package", h[k].package, NULL);
+		note_change(h[k].path, "deleted", p, h[k].package);
+		c->deleted++;
+	}
+	for (size_t k = 0; k < ncanon; k++)
+		free(canon[k]);
+	free(canon);
+}
+
+/* The entries that have a package, copied, sorted by package. */
+static struct held *
+held_entries(const struct tcb_db *db, size_t *n)
+{
+	struct held *h = NULL, *nh;
+	size_t cap = 0;
+
+	*n = 0;
+	for (struct tcb_entry *e = tcb_db_next(db, NULL); e;
+	     e = tcb_db_next(db, e)) {
+		if (e->package == NULL)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			if ((nh = realloc(h, cap * sizeof(*h))) == NULL)
+				err(EXIT_USAGE, "out of memory");
+			h = nh;
+		}
+		h[*n] = (struct held){ strdup(e->package), strdup(e->version),
+				       strdup(e->path) };
+		if (!h[*n].package || !h[*n].version || !h[*n].path)
+			err(EXIT_USAGE, "out of memory");
+		(*n)++;
+	}
+	if (*n)
+		qsort(h, *n, sizeof(*h), by_package);
+	return h;
+}
+
+/* A group of one package's entries: must it be looked at?  Not when dpkg
+ * has the version they all have. */
+static bool
+behind(const struct held *h, size_t n, const char *installed)
+{
+	if (installed == NULL)
+		return true;
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(h[k].version, installed) != 0)
+			return true;
+	return false;
+}
+
+int
+cmd_sync(struct tcbck *t, const char *confdir)
+{
+	struct sync_counts c = { 0 };
+	struct tcb_dpkg d;
+	struct held *h;
+	size_t n, i, j;
+	struct tp_err e;
+
+	if (tcb_db_load(&t->db, confdir, STZ_LOCK, &e) == -1 ||
+	    tcb_dpkg_installed(NULL, &d, &e) == -1)
+		errx(EXIT_USAGE, "%s", e.msg);
+	h = held_entries(&t->db, &n);
+	for (i = 0; i < n; i = j) {
+		const char *inst = tcb_dpkg_version(&d, h[i].package);
+		struct tcb_pkg p;
+		int rc;
+
+		for (j = i + 1; j < n && strcmp(h[j].package, h[i].package) ==
+		     0; j++)
+			;
+		if (!behind(h + i, j - i, inst))
+			continue;
+		if (inst == NULL) {
+			sync_package(t, h + i, j - i, NULL, &c);
+			continue;
+		}
+		if ((rc = tcb_pkg_load(NULL, h[i].package, &p, &e)) != 0) {
+			/* fail closed: what cannot be read changes nothing */
+			warnx("%s", e.msg);
+			c.refused++;
+			continue;
+		}
+		sync_package(t, h + i, j - i, &p, &c);
+		tcb_pkg_free(&p);
+	}
+	if ((c.added || c.deleted) && tcb_db_commit(&t->db, &e) == -1)
+		errx(EXIT_USAGE, "%s", e.msg);
+	for (i = 0; i < n; i++) {
+		free(h[i].package);
+		free(h[i].version);
+		free(h[i].path);
+	}
+	free(h);
+	tcb_dpkg_free(&d);
+	if (!t->quiet && (c.added || c.deleted || c.refused))
+		fprintf(stderr, "tcbck: packages in step: %u entries recorded, "
+			"%u deleted, %u refused\n", c.added, c.deleted,
+			c.refused);
+	return c.refused ? EXIT_MISMATCH : 0;
 }

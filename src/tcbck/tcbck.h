@@ -75,6 +75,8 @@ tcbck_is_assign(const char *s)
 /* -a --package NAME... [attr=value...] */
 int cmd_add_packages(struct tcbck *t, const char *confdir, char **argv,
 		     int argc);
+/* --sync: the entries of recorded packages in step with dpkg. */
+int cmd_sync(struct tcbck *t, const char *confdir);
 
 /* check.c */
 /* Check (and per mode, fix) entries; results in out[i] for e[i]. */

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import program
 from test_tcbck import chtcb, lines, tcbck
+from test_tsh import tsh, tshconf  # noqa: F401 (fixture)
 
 NAME = "tpath-test-tool"
 
@@ -122,3 +124,79 @@ def test_a_package_not_installed_is_reported(confdir, installed):
     assert entry(confdir, f"/usr/bin/{NAME}")["package"] == NAME
     r = chtcb(confdir, "on", f"/usr/bin/{NAME}", "/usr/bin/tpath-test-link")
     assert r.returncode == 0 and "symbolic link, skipped" in r.stderr
+
+
+def tool_v11(where):
+    """1.1: the program changed, the /bin one gone, a new program."""
+    return build_deb(where, NAME, "1.1", {
+        f"/usr/bin/{NAME}": b"#!/bin/sh\necho tool 1.1\n",
+        "/usr/bin/tpath-test-new": b"#!/bin/sh\necho new in 1.1\n",
+        f"/etc/{NAME}.conf": b"setting = 1\n",
+    }, conffiles=[f"/etc/{NAME}.conf"],
+        links={"/usr/bin/tpath-test-link": NAME})
+
+
+def test_an_upgrade_is_followed_and_tsh_runs_the_new_program(tshconf,
+                                                             installed):
+    """After dpkg -i of 1.1 and tcbck --sync (what the dpkg hook runs),
+    tsh runs the new program with no other step: its TCB flag kept, the
+    entry of the file 1.1 dropped deleted, the new program recorded and,
+    the package's programs being all trusted, trusted too."""
+    conf = tshconf
+    assert tcbck(conf, "-a", "--package", NAME).returncode == 0
+    merged = os.path.realpath("/bin/tpath-test-merged")
+    assert chtcb(conf, "on", f"/usr/bin/{NAME}", merged).returncode == 0
+    assert tsh(conf, "-c", NAME).stdout == "tool 1.0\n"
+    dpkg("-i", str(tool_v11(installed)))
+    r = tsh(conf, "-c", NAME)                 # not yet in step: refused
+    assert r.returncode == 126 and "integrity" in r.stderr, r.stderr
+    r = tcbck(conf, "--sync")
+    assert (r.returncode, lines(r)) == (0, []), r.stderr
+    assert tsh(conf, "-c", NAME).stdout == "tool 1.1\n"
+    assert entry(conf, f"/usr/bin/{NAME}")["version"] == "1.1"
+    assert "\n" + merged + ":\n" not in (conf / "sysck.cfg").read_text()
+    assert chtcb(conf, "query", "/usr/bin/tpath-test-new").stdout == \
+        "/usr/bin/tpath-test-new: on\n"
+    assert tsh(conf, "-c", "tpath-test-new").stdout == "new in 1.1\n"
+    # a second run has nothing to do
+    r = tcbck(conf, "--sync")
+    assert (r.returncode, lines(r)) == (0, [])
+
+
+def test_an_upgrade_with_a_tampered_file_is_refused(confdir, installed):
+    assert tcbck(confdir, "-a", "--package", NAME).returncode == 0
+    before = entry(confdir, f"/usr/bin/{NAME}")
+    dpkg("-i", str(tool_v11(installed)))
+    with open(f"/usr/bin/{NAME}", "ab") as f:      # after dpkg wrote it
+        f.write(b"echo PWNED\n")
+    r = tcbck(confdir, "--sync")
+    assert r.returncode == 1
+    assert f"tcbck: /usr/bin/{NAME}: does not match package {NAME} 1.1: " \
+        "not recorded" in lines(r)
+    assert entry(confdir, f"/usr/bin/{NAME}") == before   # not accepted
+
+
+def test_a_purged_package_leaves_no_entry(confdir, installed):
+    assert tcbck(confdir, "-a", "--package", NAME).returncode == 0
+    dpkg("--purge", NAME)
+    r = tcbck(confdir, "--sync")
+    assert r.returncode == 0, r.stderr
+    assert f"package = {NAME}" not in (confdir / "sysck.cfg").read_text()
+    dpkg("-i", str(next(installed.glob(f"{NAME}_1.0_all.deb"))))
+
+
+def test_the_dpkg_hook_brings_the_database_in_step(confdir, installed):
+    """The shipped hook's command, run by dpkg itself after the upgrade
+    (pointed at this test's database and build)."""
+    hook = Path(__file__).parents[2] / "conf" / "dpkg" / "tpath.in"
+    line = next(x for x in hook.read_text().splitlines()
+                if x.startswith("post-invoke="))
+    cmd = line.split("=", 1)[1].strip('"')
+    sbin = os.path.dirname(os.path.realpath(program("tcbck")))
+    cmd = cmd.replace("@SBINDIR@", sbin).replace("@CONFDIR@", str(confdir))
+    cmd = cmd.replace("/tcbck -q --sync", f"/tcbck -C {confdir} -q --sync")
+    assert tcbck(confdir, "-a", "--package", NAME).returncode == 0
+    dpkg(f"--post-invoke={cmd}", "-i", str(tool_v11(installed)))
+    assert entry(confdir, f"/usr/bin/{NAME}")["version"] == "1.1"
+    assert entry(confdir, f"/usr/bin/{NAME}")["hash"] == \
+        sha256(f"/usr/bin/{NAME}")
