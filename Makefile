@@ -285,7 +285,7 @@ DEB_TOP := Makefile README.md src pam tsh getty conf doc
 DEB_SRC_VERSION = $(shell dpkg-parsechangelog -l conf/debian/changelog -S Version)
 DEB_VERSION ?= $(DEB_SRC_VERSION)
 DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
-DEB_STAGE := build/deb/tpath-$(DEB_VERSION)
+DEB_STAGE = build/deb/tpath-$(DEB_VERSION)
 deb: deps-deb
 	rm -rf $(DEB_STAGE) build/deb/tpath_$(DEB_VERSION)_*
 	mkdir -p $(DEB_STAGE)
