@@ -423,17 +423,23 @@ static void
 leave_the_scope(struct scope *s)
 {
 	const char *unit = s->unit;
-	pid_t anchor;
+	pid_t anchor, self = getpid();
+	sigset_t none;
 
 	s->anchor = -1;
 	if (unit[0] == '\0' || cgroup_self(s->scope, sizeof(s->scope)) == -1 ||
 	    strcmp(s->scope, unit) == 0)
 		return;
 	if ((anchor = fork()) == 0) {
-		/* not of the port's session: the sweep kills those */
+		/* not of the port's session: the sweep kills those; and every
+		   signal as for any process, so that ending the scope ends it */
 		closefrom(0);
-		if (setsid() == -1 || prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-		    getppid() == 1)
+		for (int sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
+		sigemptyset(&none);
+		if (sigprocmask(SIG_SETMASK, &none, NULL) == -1 ||
+		    setsid() == -1 || prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != self)
 			_exit(1);
 		prctl(PR_SET_NAME, "tgetty-scope");	/* in ps, pgrep */
 		for (;;)

@@ -77,8 +77,29 @@ field(const char *line, const char *name)
 
 struct status {
 	const char *package, *version, *arch;
-	bool installed, same;
+	enum tcb_dpkg_state state;
+	bool same;
 };
+
+/*
+ * The state word of "Status: want flag state": installed, also when only
+ * triggers are due; gone when only conffiles (or nothing) are left; busy
+ * in between (unpacked, half-installed, half-configured), when dpkg has
+ * not finished and the files are not yet what the package says.
+ */
+static enum tcb_dpkg_state
+state_of(const char *status)
+{
+	const char *w = strrchr(status, ' ');
+
+	w = w ? w + 1 : status;
+	if (strcmp(w, "installed") == 0 || strcmp(w, "triggers-awaited") == 0 ||
+	    strcmp(w, "triggers-pending") == 0)
+		return TCB_DPKG_INSTALLED;
+	if (strcmp(w, "not-installed") == 0 || strcmp(w, "config-files") == 0)
+		return TCB_DPKG_GONE;
+	return TCB_DPKG_BUSY;
+}
 
 /* The next stanza of the status file at *at; false at the end. */
 static bool
@@ -96,7 +117,7 @@ next_stanza(char **at, struct status *s)
 		if ((v = field(line, "Package")) != NULL)
 			s->package = v;
 		else if ((v = field(line, "Status")) != NULL)
-			s->installed = strcmp(v, "install ok installed") == 0;
+			s->state = state_of(v);
 		else if ((v = field(line, "Version")) != NULL)
 			s->version = v;
 		else if ((v = field(line, "Architecture")) != NULL)
@@ -110,7 +131,7 @@ next_stanza(char **at, struct status *s)
 static bool
 usable(const struct status *s)
 {
-	return s->package && s->version && s->installed;
+	return s->package && s->version && s->state == TCB_DPKG_INSTALLED;
 }
 
 /* The status stanza of the installed package name; 1 when there is none. */
@@ -349,7 +370,7 @@ tcb_dpkg_installed(const char *admindir, struct tcb_dpkg *d,
 	while (next_stanza(&at, &s)) {
 		struct tcb_dpkg_pkg *np;
 
-		if (!usable(&s))
+		if (s.package == NULL)
 			continue;
 		if (d->n == cap) {
 			cap = cap ? 2 * cap : 1024;
@@ -359,21 +380,44 @@ tcb_dpkg_installed(const char *admindir, struct tcb_dpkg *d,
 			}
 			d->pkgs = np;
 		}
-		d->pkgs[d->n++] = (struct tcb_dpkg_pkg){ s.package, s.version };
+		if (s.state == 0)
+			s.state = TCB_DPKG_BUSY;	/* no status: not judged */
+		d->pkgs[d->n++] = (struct tcb_dpkg_pkg){ s.package, s.version,
+							 s.state };
 	}
 	qsort(d->pkgs, d->n, sizeof(*d->pkgs), by_name);
 	return 0;
 }
 
-const char *
-tcb_dpkg_version(const struct tcb_dpkg *d, const char *name)
+enum tcb_dpkg_state
+tcb_dpkg_state(const struct tcb_dpkg *d, const char *name,
+	       const char **version)
 {
-	struct tcb_dpkg_pkg key = { name, NULL }, *hit;
+	struct tcb_dpkg_pkg key = { name, NULL, 0 }, *hit, *end;
+	enum tcb_dpkg_state st = TCB_DPKG_ABSENT;
 
-	if (d->n == 0)
-		return NULL;
-	hit = bsearch(&key, d->pkgs, d->n, sizeof(*d->pkgs), by_name);
-	return hit ? hit->version : NULL;
+	*version = NULL;
+	if (d->n == 0 || (hit = bsearch(&key, d->pkgs, d->n, sizeof(*d->pkgs),
+					by_name)) == NULL)
+		return TCB_DPKG_ABSENT;
+	/* every stanza of the name (one per architecture): busy if any is,
+	   installed if one is */
+	while (hit > d->pkgs && strcmp(hit[-1].name, name) == 0)
+		hit--;
+	for (end = d->pkgs + d->n; hit < end && strcmp(hit->name, name) == 0;
+	     hit++) {
+		if (hit->state == TCB_DPKG_BUSY)
+			return TCB_DPKG_BUSY;
+		if (hit->state == TCB_DPKG_INSTALLED) {
+			if (*version && strcmp(*version, hit->version) != 0)
+				return TCB_DPKG_BUSY;	/* versions differ */
+			*version = hit->version;
+			st = TCB_DPKG_INSTALLED;
+		} else if (st == TCB_DPKG_ABSENT) {
+			st = TCB_DPKG_GONE;
+		}
+	}
+	return st;
 }
 
 void

@@ -35,7 +35,7 @@ struct tcb_pkg {
 };
 
 /*
- * The installed package name (status "install ok installed") of admindir
+ * The installed package name (held, or with triggers due, too) of admindir
  * (NULL: TCB_DPKG_ADMINDIR).  Its files must be root's and not writable
  * by others.  1 (and err says so) when it is not installed, -1 with err
  * when what dpkg has of it cannot be read or is not what dpkg writes.
@@ -47,9 +47,17 @@ void tcb_pkg_free(struct tcb_pkg *p);
 const unsigned char *tcb_pkg_md5(const struct tcb_pkg *p, const char *path);
 bool tcb_pkg_is_conffile(const struct tcb_pkg *p, const char *path);
 
-/* Every installed package and its version, from the status file once. */
+/* Every package dpkg knows, its version and state, from the status file
+ * once. */
+enum tcb_dpkg_state {
+	TCB_DPKG_ABSENT = 1,	/* not in the status file */
+	TCB_DPKG_GONE,		/* removed: nothing, or only conffiles, left */
+	TCB_DPKG_BUSY,		/* dpkg is between unpack and configure */
+	TCB_DPKG_INSTALLED,	/* installed (triggers due or not, any want) */
+};
 struct tcb_dpkg_pkg {
 	const char *name, *version;
+	enum tcb_dpkg_state state;
 };
 struct tcb_dpkg {
 	struct tcb_dpkg_pkg *pkgs;	/* sorted by name */
@@ -58,8 +66,9 @@ struct tcb_dpkg {
 };
 int tcb_dpkg_installed(const char *admindir, struct tcb_dpkg *d,
 		       struct tp_err *err);
-/* The installed version of name, or NULL when it is not installed. */
-const char *tcb_dpkg_version(const struct tcb_dpkg *d, const char *name);
+/* The state of name; *version its installed version when installed. */
+enum tcb_dpkg_state tcb_dpkg_state(const struct tcb_dpkg *d, const char *name,
+				   const char **version);
 void tcb_dpkg_free(struct tcb_dpkg *d);
 
 #endif

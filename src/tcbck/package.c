@@ -299,16 +299,22 @@ cmd_sync(struct tcbck *t, const char *confdir)
 		errx(EXIT_USAGE, "%s", e.msg);
 	h = held_entries(&t->db, &n);
 	for (i = 0; i < n; i = j) {
-		const char *inst = tcb_dpkg_version(&d, h[i].package);
+		const char *inst;
+		enum tcb_dpkg_state st = tcb_dpkg_state(&d, h[i].package,
+							 &inst);
 		struct tcb_pkg p;
 		int rc;
 
 		for (j = i + 1; j < n && strcmp(h[j].package, h[i].package) ==
 		     0; j++)
 			;
-		if (!behind(h + i, j - i, inst))
+		/* dpkg not done with it (apt's --unpack, then --configure):
+		   the next run, when it is, brings it in step */
+		if (st == TCB_DPKG_BUSY)
 			continue;
-		if (inst == NULL) {
+		if (st == TCB_DPKG_INSTALLED && !behind(h + i, j - i, inst))
+			continue;
+		if (st != TCB_DPKG_INSTALLED) {
 			sync_package(t, h + i, j - i, NULL, &c);
 			continue;
 		}

@@ -200,3 +200,29 @@ def test_the_dpkg_hook_brings_the_database_in_step(confdir, installed):
     assert entry(confdir, f"/usr/bin/{NAME}")["version"] == "1.1"
     assert entry(confdir, f"/usr/bin/{NAME}")["hash"] == \
         sha256(f"/usr/bin/{NAME}")
+
+
+def test_held_and_half_done_packages_keep_their_entries(confdir, installed):
+    """A held package is installed; one dpkg has unpacked but not yet
+    configured (apt's --unpack, then --configure) is left as it is until
+    it is configured: neither loses its entries."""
+    assert tcbck(confdir, "-a", "--package", NAME).returncode == 0
+    assert chtcb(confdir, "on", f"/usr/bin/{NAME}").returncode == 0
+    subprocess.run(["apt-mark", "hold", NAME], check=True,
+                   capture_output=True)
+    try:
+        r = tcbck(confdir, "--sync")
+        assert (r.returncode, lines(r)) == (0, [])
+        assert entry(confdir, f"/usr/bin/{NAME}")["package"] == NAME
+    finally:
+        subprocess.run(["apt-mark", "unhold", NAME], check=True,
+                       capture_output=True)
+    dpkg("--unpack", str(tool_v11(installed)))
+    r = tcbck(confdir, "--sync")
+    assert (r.returncode, lines(r)) == (0, [])
+    tool = entry(confdir, f"/usr/bin/{NAME}")
+    assert (tool["version"], tool["mode"]) == ("1.0", "TCB,755")
+    dpkg("--configure", NAME)
+    assert tcbck(confdir, "--sync").returncode == 0
+    tool = entry(confdir, f"/usr/bin/{NAME}")
+    assert (tool["version"], tool["mode"]) == ("1.1", "TCB,755")
