@@ -270,7 +270,8 @@ install: all
 		echo "groupadd --system tpath"; groupadd --system tpath; fi
 	install -d $(DESTDIR)$(SYSCONFDIR)/pam.d
 	@# configuration: installed once, never over an administrator's copy
-	@for f in conf/tsh_profile conf/login.cfg conf/user conf/pam.d/tgetty; do \
+	@for f in conf/tsh_profile conf/login.cfg conf/user conf/escapes \
+		conf/pam.d/tgetty; do \
 		case $$f in conf/pam.d/*) t=$(DESTDIR)$(SYSCONFDIR)/pam.d/$${f##*/};; \
 		*) t=$(DESTDIR)$(CONFDIR)/$${f##*/};; esac; \
 		if [ -e "$$t" ]; then echo "install: keeping $$t"; \

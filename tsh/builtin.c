@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "escapes.h"
 #include "exec.h"
 #include "shell.h"
 #include "trusted.h"
@@ -274,18 +275,25 @@ cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names on PATH whose files the database marks trusted. */
+/* The names on PATH whose files the database marks trusted, each that
+ * runs other programs (confdir/escapes) marked with the reason. */
 static int
 b_trusted(struct shell *sh, int argc, char **argv)
 {
-	const char *list = sh_getvar(sh, "PATH");
+	const char *list = sh_getvar(sh, "PATH"), *why;
 	char **names = NULL, full[PATH_MAX], dname[PATH_MAX], *real;
 	size_t n = 0, cap = 0;
+	struct tcb_escapes esc;
+	struct tp_err err;
 
 	(void)argc, (void)argv;
 	if (!sh->trusted_ok) {
 		fprintf(stderr, "tsh: trusted: no program runs: %s\n", sh->why);
 		return 126;
+	}
+	if (tcb_escapes_load(&esc, sh->confdir, &err) == -1) {
+		fprintf(stderr, "tsh: trusted: %s\n", err.msg);
+		return 1;
 	}
 	if (list == NULL)
 		list = "";
@@ -307,6 +315,7 @@ b_trusted(struct shell *sh, int argc, char **argv)
 			free(real);
 			if (!tcb_entry_trusted(e, NULL))	/* what tsh would run */
 				continue;
+			why = tcb_escape_reason(&esc, e->path);
 			if (n == cap) {
 				char **nn = realloc(names, (cap = cap ? cap * 2 :
 							    64) * sizeof(*nn));
@@ -315,7 +324,9 @@ b_trusted(struct shell *sh, int argc, char **argv)
 					break;
 				names = nn;
 			}
-			if ((names[n] = strdup(de->d_name)) != NULL)
+			if (why ? asprintf(&names[n], "%s\t(runs other "
+					   "programs: %s)", de->d_name, why) != -1 :
+			    (names[n] = strdup(de->d_name)) != NULL)
 				n++;
 		}
 		closedir(d);
@@ -327,6 +338,7 @@ b_trusted(struct shell *sh, int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	tcb_escapes_free(&esc);
 	return 0;
 }
 

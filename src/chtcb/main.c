@@ -1,13 +1,15 @@
 /*
  * chtcb - set, clear or report the TCB flag of files in the database.
  *
- *   chtcb [-C dir] on|off|query file...
+ *   chtcb [-C dir] [-f] on|off|query file...
  *
  * `on` for a file the database does not know records it first, as
  * `tcbck -a` does.  For a file it knows, only the flag changes: the rest of
  * the entry is what was recorded, and re-recording the file's state now
- * would hide any change made since.  Exit: 0 done, 1 (query) a file is not
- * in the database, 2 usage or database error.  See chtcb(8).
+ * would hide any change made since.  A program that runs other programs
+ * (confdir/escapes) is flagged only with -f.  Exit: 0 done, 1 a file is
+ * not in the database (query) or was refused (on), 2 usage or database
+ * error.  See chtcb(8).
  */
 #include <err.h>
 #include <getopt.h>
@@ -18,6 +20,8 @@
 #include <sys/stat.h>
 
 #include "audit.h"
+#include "escapes.h"
+#include "files.h"
 #include "tcbdb.h"
 
 #define EXIT_USAGE 2
@@ -26,7 +30,7 @@
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {
-	fprintf(f, "usage: chtcb [-C dir] on|off|query file...\n");
+	fprintf(f, "usage: chtcb [-C dir] [-f] on|off|query file...\n");
 	exit(status);
 }
 
@@ -55,6 +59,24 @@ set_flag(struct tcb_db *db, struct tcb_entry *e, bool on, const char *file)
 	free(items);
 }
 
+/* Why the file (its entry's name, or the name it will be recorded by)
+ * runs other programs, or NULL. */
+static const char *
+escape_reason(const struct tcb_escapes *x, const struct tcb_entry *e,
+	      const char *file)
+{
+	char *canon;
+	const char *why;
+
+	if (e != NULL)
+		return tcb_escape_reason(x, e->path);
+	if ((canon = tp_path_canonical(file)) == NULL)
+		return tcb_escape_reason(x, file);
+	why = tcb_escape_reason(x, canon);
+	free(canon);
+	return why;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -63,22 +85,26 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *confdir = SYSCONFDIR, *op;
+	const char *confdir = SYSCONFDIR, *op, *why;
+	struct tcb_escapes esc;
 	struct tcb_db db;
 	struct tcb_entry *e;
 	struct tp_err er;
 	int c, rc = 0;
-	bool query;
+	bool query, force = false;
 
 	tp_audit_set_program("chtcb");
-	while ((c = getopt_long(argc, argv, "C:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:fh", longopts, NULL)) != -1) {
 		if (c == 'h')
 			usage(stdout, 0);
 		if (c == 'V')
 			return puts("chtcb (tpath) " TPATH_VERSION) == EOF;
-		if (c != 'C')
+		if (c == 'f')
+			force = true;
+		else if (c == 'C')
+			confdir = optarg;
+		else
 			usage(stderr, EXIT_USAGE);
-		confdir = optarg;
 	}
 	argc -= optind;
 	argv += optind;
@@ -89,7 +115,7 @@ main(int argc, char **argv)
 	if (!query && strcmp(op, "on") != 0 && strcmp(op, "off") != 0)
 		usage(stderr, EXIT_USAGE);
 	if (tcb_db_load(&db, confdir, query ? 0 : STZ_LOCK | STZ_CREATE,
-			&er) == -1)
+			&er) == -1 || tcb_escapes_load(&esc, confdir, &er) == -1)
 		errx(EXIT_USAGE, "%s", er.msg);
 	for (int i = 1; i < argc; i++) {
 		struct stat sb;
@@ -114,6 +140,19 @@ main(int argc, char **argv)
 		}
 		if (e == NULL && strcmp(op, "off") == 0)
 			errx(EXIT_USAGE, "%s: not in the database", argv[i]);
+		why = strcmp(op, "on") == 0 ? escape_reason(&esc, e, argv[i]) :
+		      NULL;
+		if (why && !force) {
+			warnx("%s: runs other programs (%s): not flagged; tsh "
+			      "would run anything through it (-f to flag it "
+			      "anyway)", argv[i], why);
+			argv[i] = NULL;
+			rc = 1;
+			continue;
+		}
+		if (why)
+			warnx("%s: runs other programs (%s): flagged, as -f "
+			      "asks", argv[i], why);
 		if (e == NULL && (e = tcb_record(&db, argv[i], NULL, 0,
 						 &er)) == NULL)
 			errx(EXIT_USAGE, "%s", er.msg);
@@ -128,6 +167,7 @@ main(int argc, char **argv)
 					       TP_EV_TCB_ON, true, "path",
 					       argv[i], NULL);
 	}
+	tcb_escapes_free(&esc);
 	tcb_db_free(&db);
 	return rc;
 }

@@ -7,6 +7,7 @@
  * is not 32 hex digits, a path that is not absolute: refused, never
  * guessed at).  The files are read whole; the lines are cut in place.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,4 +436,94 @@ tcb_pkg_is_conffile(const struct tcb_pkg *p, const char *path)
 		if (strcmp(p->conffiles[i], path) == 0)
 			return true;
 	return false;
+}
+
+/* A name looked for in the file lists: qs[k].i is its index in paths. */
+struct query {
+	const char *name;
+	size_t i;
+};
+
+static int
+by_query(const void *a, const void *b)
+{
+	return strcmp(((const struct query *)a)->name,
+		      ((const struct query *)b)->name);
+}
+
+/* Each line of a file list that is a name asked for: its owner is pkg. */
+static int
+match_list(char *text, const char *pkg, const struct query *qs, size_t nq,
+	   char **owners, struct tp_err *err)
+{
+	char *at = text, *line;
+
+	while ((line = next_line(&at)) != NULL) {
+		struct query key = { .name = line }, *hit;
+
+		hit = bsearch(&key, qs, nq, sizeof(*qs), by_query);
+		if (hit == NULL || owners[hit->i] != NULL)
+			continue;
+		if ((owners[hit->i] = strdup(pkg)) == NULL)
+			return tp_err_set(err, "out of memory");
+	}
+	return 0;
+}
+
+int
+tcb_dpkg_owners(const char *admindir, const char *const *paths, size_t n,
+		char **owners, struct tp_err *err)
+{
+	struct query *qs = calloc(2 * n + 1, sizeof(*qs));
+	char dir[4096], name[300], *text;
+	size_t nq = 0;
+	struct dirent *de;
+	int rc = 0;
+	DIR *d;
+
+	if (admindir == NULL)
+		admindir = TCB_DPKG_ADMINDIR;
+	if (qs == NULL)
+		return tp_err_set(err, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		owners[i] = NULL;
+		qs[nq++] = (struct query){ paths[i], i };
+		/* merged /usr: dpkg may name /usr/bin/x as /bin/x */
+		if (strncmp(paths[i], "/usr/", 5) == 0)
+			qs[nq++] = (struct query){ paths[i] + 4, i };
+	}
+	qsort(qs, nq, sizeof(*qs), by_query);
+	snprintf(dir, sizeof(dir), "%s/info", admindir);
+	if ((d = opendir(dir)) == NULL) {
+		free(qs);
+		return tp_err_set(err, "%s: %s", dir, strerror(errno));
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char *colon;
+
+		if (len < 6 || len >= sizeof(name) - 6 ||
+		    strcmp(de->d_name + len - 5, ".list") != 0)
+			continue;
+		snprintf(name, sizeof(name), "info/%s", de->d_name);
+		if ((rc = read_file(admindir, name, &text, err)) != 0) {
+			rc = rc == 1 ? 0 : -1;	/* gone meanwhile: no owner */
+			continue;
+		}
+		/* "pkg.list" or "pkg:arch.list" */
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 5),
+			 de->d_name);
+		if ((colon = strchr(name, ':')) != NULL)
+			*colon = '\0';
+		rc = match_list(text, name, qs, nq, owners, err);
+		free(text);
+	}
+	closedir(d);
+	free(qs);
+	if (rc == -1)
+		for (size_t i = 0; i < n; i++) {
+			free(owners[i]);
+			owners[i] = NULL;
+		}
+	return rc;
 }

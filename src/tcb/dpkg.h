@@ -71,4 +71,13 @@ enum tcb_dpkg_state tcb_dpkg_state(const struct tcb_dpkg *d, const char *name,
 				   const char **version);
 void tcb_dpkg_free(struct tcb_dpkg *d);
 
+/*
+ * Which package's file list names each of paths[0..n) (a file as the
+ * database records it, or as dpkg names a file of merged /usr, without
+ * "/usr"): owners[i] the package's name (malloc'd), or NULL for a file of
+ * no package.  -1 with err when the lists cannot be read.
+ */
+int tcb_dpkg_owners(const char *admindir, const char *const *paths, size_t n,
+		    char **owners, struct tp_err *err);
+
 #endif

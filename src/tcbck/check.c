@@ -269,6 +269,7 @@ check_one(struct tcbck *t, const struct tcb_entry *e, struct findings *out)
 	struct finding *xs[TCB_MAX_MISMATCH];
 	struct tcb_report rep;
 	struct tp_err err;
+	const char *why;
 	int fd;
 
 	if ((fd = open_entry(t, e, out)) == -1)
@@ -287,6 +288,11 @@ check_one(struct tcbck *t, const struct tcb_entry *e, struct findings *out)
 	if (e->nprogram)
 		run_program(t, e, out);
 	close(fd);
+	if ((e->mode & STZ_MODE_TCB) &&
+	    (why = tcb_escape_reason(&t->esc, e->path)) != NULL)
+		finding_add(out, e->path, "escape", true, "flagged TCB, and "
+			    "runs other programs (%s): tsh runs anything "
+			    "through it (chtcb off %s)", why, e->path);
 }
 
 /* Entries in parallel: workers take the next index until none is left. */

@@ -265,6 +265,7 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 {
 	struct progress prog = { .t = t };
 	struct tcb_entry **sel;
+	struct tp_err e;
 	struct findings *f;
 	char **roots = NULL;
 	size_t n, nroots = 0;
@@ -285,6 +286,8 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 		errx(EXIT_USAGE, "-t needs a terminal to ask on: %s",
 		     strerror(errno));
 	load_db(t, confdir, t->mode == FIX_NONE ? 0 : STZ_LOCK);
+	if (tcb_escapes_load(&t->esc, confdir, &e) == -1)
+		errx(EXIT_USAGE, "%s", e.msg);
 	sel = select_entries(t, argv, argc, &n);
 	if ((f = calloc(n + 1, sizeof(*f))) == NULL)
 		err(EXIT_USAGE, "out of memory");
@@ -292,6 +295,7 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 	progress_start(&prog);
 	check_entries(t, sel, n, f);
 	progress_stop(&prog);
+	explain_changes(sel, n, f);
 	findings_init(&f[n]);
 	if (roots && check_tree(t, roots, nroots, &f[n]) == -1)
 		warnx("the tree walk was incomplete");
@@ -421,6 +425,7 @@ main(int argc, char **argv)
 	used = parse_options(argc, argv, &t, &inv);
 	rc = run_command(&t, &inv, argv + used, argc - used);
 	tcb_db_free(&t.db);
+	tcb_escapes_free(&t.esc);
 	free(t.inodes);
 	if (t.tty)
 		fclose(t.tty);

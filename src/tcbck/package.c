@@ -172,6 +172,21 @@ listed(char *const *canon, size_t n, const char *path)
 				by_string) != NULL;
 }
 
+/* A program not yet recorded that runs other programs: it is recorded,
+ * never trusted by itself (chtcb -f on does that), and said so. */
+static bool
+new_escape(struct tcbck *t, const char *canon)
+{
+	const char *why;
+
+	if (canon == NULL || tcb_db_find_exact(&t->db, canon) != NULL ||
+	    (why = tcb_escape_reason(&t->esc, canon)) == NULL)
+		return false;
+	warnx("%s: runs other programs (%s): recorded, not flagged TCB "
+	      "(chtcb -f on to trust it)", canon, why);
+	return true;
+}
+
 /* The installed package's files recorded again; canon[k]: each file's
  * name as recorded (NULL for a directory). */
 static void
@@ -190,7 +205,8 @@ record_again(struct tcbck *t, const struct tcb_pkg *p, bool trusted,
 		canon[k] = tp_path_canonical(f);
 		if (lstat(f, &sb) == -1)
 			continue;	/* gone: a finding of -n, not ours */
-		rc = add_file(&t->db, p, f, NULL, 0, trusted, &done, &e);
+		rc = add_file(&t->db, p, f, NULL, 0, trusted &&
+			      !new_escape(t, canon[k]), &done, &e);
 		if (rc == -1)
 			errx(EXIT_USAGE, "%s", e.msg);
 		if (rc == 0) {
@@ -295,6 +311,7 @@ cmd_sync(struct tcbck *t, const char *confdir)
 	struct tp_err e;
 
 	if (tcb_db_load(&t->db, confdir, STZ_LOCK, &e) == -1 ||
+	    tcb_escapes_load(&t->esc, confdir, &e) == -1 ||
 	    tcb_dpkg_installed(NULL, &d, &e) == -1)
 		errx(EXIT_USAGE, "%s", e.msg);
 	h = held_entries(&t->db, &n);

@@ -65,6 +65,12 @@ print_json(const struct tcbck *t, const struct findings *f, size_t nf,
 				printf(", \"should\": ");
 				json_str(x->should);
 			}
+			if (x->origin)
+				printf(", \"origin\": \"%s\"", x->origin);
+			if (*x->package) {
+				printf(", \"package\": ");
+				json_str(x->package);
+			}
 			putchar('}');
 			sep = ",";
 		}

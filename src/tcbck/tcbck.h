@@ -9,6 +9,7 @@
  *   findings.c  what was found, and what was fixed
  *   report.c    the findings as text or JSON, and the progress line
  *   package.c   -a --package: the files of installed packages
+ *   origin.c    where changed content came from: dpkg, or not
  */
 #ifndef TPATH_TCBCK_H
 #define TPATH_TCBCK_H
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "escapes.h"
 #include "tcbdb.h"
 #include "verify.h"
 
@@ -32,7 +34,9 @@ struct finding {
 	char *path;
 	const char *what;	/* "owner", "missing", "setuid", ... */
 	char is[96], should[96];
-	char text[256];		/* the message after "PATH: " */
+	char text[512];		/* the message after "PATH: " */
+	const char *origin;	/* a changed content's: "package", ... */
+	char package[256];	/* "name version" the origin names */
 	bool fixed;
 	bool registered;
 };
@@ -52,6 +56,7 @@ struct inode {
 
 struct tcbck {
 	struct tcb_db db;
+	struct tcb_escapes esc;		/* what runs other programs */
 	struct inode *inodes;		/* built by check_entries */
 	size_t ninodes;
 	enum fixmode mode;
@@ -77,6 +82,10 @@ int cmd_add_packages(struct tcbck *t, const char *confdir, char **argv,
 		     int argc);
 /* --sync: the entries of recorded packages in step with dpkg. */
 int cmd_sync(struct tcbck *t, const char *confdir);
+
+/* origin.c */
+/* For each changed content among the findings f[i] of e[i]: dpkg's. */
+void explain_changes(struct tcb_entry **e, size_t n, struct findings *f);
 
 /* check.c */
 /* Check (and per mode, fix) entries; results in out[i] for e[i]. */

@@ -16,15 +16,18 @@ from test_tsh import tsh, tshconf  # noqa: F401 (fixture)
 NAME = "tpath-test-tool"
 
 
-def build_deb(where, name, version, files, conffiles=(), links=()):
+def build_deb(where, name, version, files, conffiles=(), links=(),
+              mode=None):
     """A .deb of files ({path: bytes}), conffiles among them, and
-    symbolic links ({path: target})."""
+    symbolic links ({path: target}); files in bin directories are
+    programs (or all, given their mode)."""
     root = where / f"{name}-{version}"
     for path, data in files.items():
         p = root / path.lstrip("/")
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data)
-        p.chmod(0o755 if path.startswith(("/usr/bin/", "/bin/")) else 0o644)
+        p.chmod(mode or (0o755 if path.startswith(("/usr/bin/", "/bin/"))
+                         else 0o644))
     for path, target in dict(links).items():
         p = root / path.lstrip("/")
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -226,3 +229,112 @@ def test_held_and_half_done_packages_keep_their_entries(confdir, installed):
     assert tcbck(confdir, "--sync").returncode == 0
     tool = entry(confdir, f"/usr/bin/{NAME}")
     assert (tool["version"], tool["mode"]) == ("1.1", "TCB,755")
+
+
+def findings(r):
+    """tcbck --json's findings, by path."""
+    import json
+    return {x["path"]: x for x in json.loads(r.stdout)["findings"]}
+
+
+def test_check_tells_an_upgrade_from_tampering_and_no_package(confdir,
+                                                               installed):
+    """A changed content, explained from dpkg's md5sums: dpkg wrote it
+    (not yet in step), it matches no record (tampered), or the file is of
+    no package; a file recorded without package= finds its owner."""
+    other = installed / "own-tool"
+    other.write_bytes(b"#!/bin/sh\necho mine\n")
+    assert tcbck(confdir, "-a", "--package", NAME).returncode == 0
+    assert tcbck(confdir, "-a", str(other)).returncode == 0
+    dpkg("-i", str(tool_v11(installed)))
+    assert tcbck(confdir, "-a", "/usr/bin/tpath-test-new").returncode == 0
+    other.write_bytes(b"#!/bin/sh\necho changed\n")
+    with open("/usr/bin/tpath-test-new", "ab") as f:
+        f.write(b"echo PWNED\n")
+    r = tcbck(confdir, "--json", "-n", "ALL")
+    assert r.returncode == 1
+    got = {p: (x["origin"], x.get("package")) for p, x in
+           findings(r).items() if x["what"] == "hash"}
+    assert got == {
+        f"/usr/bin/{NAME}": ("package", f"{NAME} 1.1"),
+        "/usr/bin/tpath-test-new": ("tampered", f"{NAME} 1.1"),
+        str(other): ("no-package", None),
+    }
+    r = tcbck(confdir, "-n", f"/usr/bin/{NAME}")
+    assert f"dpkg wrote it (package {NAME} 1.1): not yet in step " \
+        "(tcbck --sync)" in r.stderr
+    r = tcbck(confdir, "-n", "/usr/bin/tpath-test-new")
+    assert f"does not match package {NAME} 1.1: not what dpkg wrote" in \
+        r.stderr
+
+
+SHELL_PKG = "tpath-test-shell"
+SHELL_DIR = f"/usr/lib/{SHELL_PKG}"
+
+
+@pytest.fixture
+def shellpkg(tshconf):
+    """tpath-test-shell 1.0 (a program, hello) installed and recorded in
+    a configuration with the shipped list of programs that run others, and
+    tsh's PATH through the package's directory."""
+    if shutil.which("dpkg-deb") is None:
+        pytest.skip("needs dpkg-deb")
+    shutil.copy(Path(__file__).parents[2] / "conf" / "escapes",
+                tshconf / "escapes")
+    (tshconf / "tsh_profile").write_text(f"export PATH={SHELL_DIR}:/usr/bin"
+                                         ":/bin\n")
+    where = Path(tempfile.mkdtemp(prefix="tpath-debs."))
+    hello = Path("/usr/bin/true").read_bytes()
+    dpkg("-i", str(build_deb(where, SHELL_PKG, "1.0",
+                             {f"{SHELL_DIR}/hello": hello}, mode=0o755)))
+    assert tcbck(tshconf, "-a", "--package", SHELL_PKG).returncode == 0
+    yield tshconf, where
+    dpkg("--purge", SHELL_PKG)
+    shutil.rmtree(where)
+
+
+def shell_v11(where):
+    """1.1 brings a shell (dash, named sh)."""
+    return build_deb(where, SHELL_PKG, "1.1", {
+        f"{SHELL_DIR}/hello": Path("/usr/bin/true").read_bytes(),
+        f"{SHELL_DIR}/sh": Path(os.path.realpath("/bin/sh")).read_bytes(),
+    }, mode=0o755)
+
+
+def test_a_shell_is_trusted_only_when_forced(shellpkg):
+    conf, where = shellpkg
+    assert chtcb(conf, "on", f"{SHELL_DIR}/hello").returncode == 0
+    dpkg("-i", str(shell_v11(where)))
+    # the upgrade records the new shell, and does not trust it
+    r = tcbck(conf, "--sync")
+    assert r.returncode == 0
+    assert f"tcbck: {SHELL_DIR}/sh: runs other programs (a shell: runs " \
+        "any command it is given): recorded, not flagged TCB (chtcb -f on " \
+        "to trust it)" in lines(r)
+    assert chtcb(conf, "query", f"{SHELL_DIR}/sh", f"{SHELL_DIR}/hello"
+                 ).stdout == f"{SHELL_DIR}/sh: off\n{SHELL_DIR}/hello: on\n"
+    r = tsh(conf, "-c", "sh -c 'echo escaped'")
+    assert (r.returncode, r.stdout) == (126, "")
+    # chtcb on refuses it, and says why; the others in the batch go on
+    r = chtcb(conf, "on", f"{SHELL_DIR}/sh", "/usr/bin/true")
+    assert r.returncode == 1
+    assert lines(r) == [f"chtcb: {SHELL_DIR}/sh: runs other programs (a "
+                        "shell: runs any command it is given): not "
+                        "flagged; tsh would run anything through it (-f "
+                        "to flag it anyway)"]
+    assert chtcb(conf, "query", f"{SHELL_DIR}/sh").stdout.endswith("off\n")
+    # (the test's configuration trusts dash and env: reported)
+    found = findings(tcbck(conf, "--json", "-n", "ALL"))
+    assert os.path.realpath("/bin/sh") in found
+    assert f"{SHELL_DIR}/sh" not in found
+    # -f trusts it; tcbck -n reports it, and tsh's trusted marks it
+    r = chtcb(conf, "-f", "on", f"{SHELL_DIR}/sh")
+    assert r.returncode == 0 and "flagged, as -f asks" in r.stderr
+    r = tcbck(conf, "--json", "-n", "ALL")
+    assert r.returncode == 1
+    assert findings(r)[f"{SHELL_DIR}/sh"]["what"] == "escape"
+    out = tsh(conf, "-c", "trusted").stdout.splitlines()
+    assert "hello" in out
+    assert "sh\t(runs other programs: a shell: runs any command it is " \
+        "given)" in out
+    assert tsh(conf, "-c", "sh -c 'echo escaped'").stdout == "escaped\n"

@@ -1,0 +1,174 @@
+/*
+ * origin.c - where the content of a changed file came from: dpkg wrote it
+ * (an upgrade the database is not yet in step with), no package wrote it
+ * (tampered), or the file is of no package.
+ *
+ * dpkg's MD5 of the file (its md5sums) is the evidence, as for --sync; it
+ * only explains the finding, and never makes the content trusted.  The
+ * content is read again through a descriptor opened without following a
+ * symbolic link, after the check: what is explained is what is there now.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dpkg.h"
+#include "tcbck.h"
+
+struct changed {
+	struct finding *x;
+	const struct tcb_entry *e;
+	char *owner;		/* the package of an entry without one */
+};
+
+static const char *
+package_of(const struct changed *c)
+{
+	return c->e->package ? c->e->package : c->owner;
+}
+
+static int
+by_package(const void *a, const void *b)
+{
+	const char *pa = package_of(a), *pb = package_of(b);
+
+	return !pa || !pb ? (pa != NULL) - (pb != NULL) : strcmp(pa, pb);
+}
+
+/* The MD5 of the regular file's content now; -1 when it cannot be read. */
+static int
+md5_now(const char *path, unsigned char md5[TP_MD5_LEN])
+{
+	struct tp_digest d;
+	struct tp_err e;
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC),
+	    rc = -1;
+
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		rc = tp_hash_fd_md5(fd, TP_HASH_SHA256, &d, md5, path, &e);
+	close(fd);
+	return rc;
+}
+
+/* dpkg's digest of the recorded file, by its name or merged /usr's. */
+static const unsigned char *
+dpkg_md5(const struct tcb_pkg *p, const char *path)
+{
+	const unsigned char *m = tcb_pkg_md5(p, path);
+
+	if (m == NULL && strncmp(path, "/usr/", 5) == 0)
+		m = tcb_pkg_md5(p, path + 4);
+	return m;
+}
+
+static void
+explain(struct changed *c, const struct tcb_pkg *p, const char *name,
+	const char *unreadable)
+{
+	struct finding *x = c->x;
+	size_t len = strlen(x->text);
+	unsigned char now[TP_MD5_LEN];
+	const unsigned char *m = p ? dpkg_md5(p, c->e->path) : NULL;
+	char *at = x->text + len;
+	size_t room = sizeof(x->text) - len;
+
+	if (name == NULL) {
+		x->origin = "no-package";
+		snprintf(at, room, "; of no package: nothing says where the "
+			 "content came from");
+	} else if (unreadable) {
+		x->origin = "unknown";
+		snprintf(at, room, "; %s", unreadable);
+	} else if (p == NULL) {
+		x->origin = "no-package";
+		snprintf(x->package, sizeof(x->package), "%s", name);
+		snprintf(at, room, "; its package %s is not installed "
+			 "(tcbck --sync deletes its entries)", name);
+	} else if (m && md5_now(c->e->path, now) == 0 &&
+		   memcmp(now, m, TP_MD5_LEN) == 0) {
+		x->origin = "package";
+		snprintf(x->package, sizeof(x->package), "%s %s", p->name,
+			 p->version);
+		snprintf(at, room, "; dpkg wrote it (package %s %s): not yet "
+			 "in step (tcbck --sync)", p->name, p->version);
+	} else {
+		x->origin = "tampered";
+		snprintf(x->package, sizeof(x->package), "%s %s", p->name,
+			 p->version);
+		snprintf(at, room, "; does not match package %s %s: not what "
+			 "dpkg wrote", p->name, p->version);
+	}
+}
+
+/* The owners of the changed files recorded without a package. */
+static void
+find_owners(struct changed *c, size_t n)
+{
+	const char **paths = calloc(n + 1, sizeof(*paths));
+	char **owners = calloc(n + 1, sizeof(*owners));
+	size_t k = 0;
+	struct tp_err e;
+
+	if (paths && owners) {
+		for (size_t i = 0; i < n; i++)
+			if (c[i].e->package == NULL)
+				paths[k++] = c[i].e->path;
+		if (k && tcb_dpkg_owners(NULL, paths, k, owners, &e) == 0)
+			for (size_t i = 0, j = 0; i < n; i++)
+				if (c[i].e->package == NULL)
+					c[i].owner = owners[j++];
+	}
+	free(paths);
+	free(owners);
+}
+
+void
+explain_changes(struct tcb_entry **e, size_t n, struct findings *f)
+{
+	struct changed *c = NULL, *nc;
+	size_t nchanged = 0, cap = 0, i, j;
+
+	for (i = 0; i < n; i++)
+		for (struct finding *x = f[i].head; x; x = x->next) {
+			if (strcmp(x->what, "hash") != 0 || x->fixed)
+				continue;
+			if (nchanged == cap) {
+				cap = cap ? 2 * cap : 16;
+				if ((nc = realloc(c, cap * sizeof(*c))) == NULL)
+					goto out;
+				c = nc;
+			}
+			c[nchanged++] = (struct changed){ x, e[i], NULL };
+		}
+	if (nchanged == 0)
+		goto out;
+	find_owners(c, nchanged);
+	qsort(c, nchanged, sizeof(*c), by_package);
+	for (i = 0; i < nchanged; i = j) {
+		const char *name = package_of(&c[i]);
+		struct tcb_pkg p;
+		struct tp_err err;
+		int rc = 1;
+
+		for (j = i + 1; j < nchanged && by_package(&c[i], &c[j]) == 0;
+		     j++)
+			;
+		if (name)
+			rc = tcb_pkg_load(NULL, name, &p, &err);
+		for (size_t k = i; k < j; k++)
+			explain(&c[k], rc == 0 ? &p : NULL, name,
+				rc == -1 ? err.msg : NULL);
+		if (rc == 0)
+			tcb_pkg_free(&p);
+	}
+out:
+	for (i = 0; i < nchanged; i++)
+		free(c[i].owner);
+	free(c);
+}
