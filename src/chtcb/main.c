@@ -1,7 +1,8 @@
 /*
  * chtcb - set, clear or report the TCB flag of files in the database.
  *
- *   chtcb [-C dir] [-f] on|off|query file...
+ *   chtcb [-C dir] [-f] [-R] on|off|query file...
+ *   chtcb [-C dir] [-f] --package on|off|query package...
  *
  * `on` for a file the database does not know records it first, as
  * `tcbck -a` does.  For a file it knows, only the flag changes: the rest of
@@ -30,7 +31,8 @@
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {
-	fprintf(f, "usage: chtcb [-C dir] [-f] on|off|query file...\n");
+	fprintf(f, "usage: chtcb [-C dir] [-f] [-R] on|off|query file...\n"
+		"       chtcb [-C dir] [-f] --package on|off|query package...\n");
 	exit(status);
 }
 
@@ -77,30 +79,152 @@ escape_reason(const struct tcb_escapes *x, const struct tcb_entry *e,
 	return why;
 }
 
+/* The files an invocation names, each malloc'd. */
+struct names {
+	char **v;
+	size_t n;
+};
+
+static void
+add_name(struct names *l, const char *name)
+{
+	char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+
+	if (nv == NULL || (nv[l->n] = strdup(name)) == NULL)
+		err(EXIT_USAGE, "out of memory");
+	l->v = nv;
+	l->n++;
+}
+
+static bool
+is_program(const struct tcb_entry *e)
+{
+	return e->type == TCB_FILE && (e->mode & 0111);
+}
+
+/* --package: the entries of the package (on, query: its programs). */
+static void
+package_names(const struct tcb_db *db, const char *pkg, bool on_programs,
+	      struct names *l)
+{
+	size_t before = l->n;
+
+	for (struct tcb_entry *e = tcb_db_next(db, NULL); e;
+	     e = tcb_db_next(db, e))
+		if (e->package && strcmp(e->package, pkg) == 0 &&
+		    (!on_programs || is_program(e)))
+			add_name(l, e->path);
+	if (l->n == before)
+		errx(EXIT_USAGE, "%s: no entry of this package%s (tcbck -a "
+		     "--package %s)", pkg, on_programs ? " is a program" : "",
+		     pkg);
+}
+
+/*
+ * -R: for on, the programs (regular files with an execute bit) under the
+ * directory, as they are now; for off and query, the entries under it.
+ */
+static void
+tree_names(const struct tcb_db *db, const char *dir, bool on,
+	   struct names *l)
+{
+	char **all = NULL, *canon;
+	size_t n = 0, len;
+	struct tp_err er;
+
+	if (on) {
+		if (tp_tree_names(dir, &all, &n, &er) == -1)
+			errx(EXIT_USAGE, "%s", er.msg);
+		for (size_t i = 0; i < n; i++) {
+			struct stat sb;
+
+			if (lstat(all[i], &sb) == 0 && S_ISREG(sb.st_mode) &&
+			    (sb.st_mode & 0111))
+				add_name(l, all[i]);
+		}
+		tp_names_free(all, n);
+		return;
+	}
+	if ((canon = realpath(dir, NULL)) == NULL)
+		err(EXIT_USAGE, "%s", dir);
+	len = strcmp(canon, "/") ? strlen(canon) : 0;
+	for (struct tcb_entry *e = tcb_db_next(db, NULL); e;
+	     e = tcb_db_next(db, e))
+		if (strncmp(e->path, canon, len) == 0 && e->path[len] == '/')
+			add_name(l, e->path);
+	free(canon);
+}
+
+/* A symbolic link is never executed itself (a glob over /usr/bin meets
+ * many): a note, and the others go on. */
+static bool
+skip_link(const struct tcb_entry *e, const char *file)
+{
+	struct stat sb;
+
+	if ((e && e->type == TCB_SYMLINK) ||
+	    (e == NULL && lstat(file, &sb) == 0 && S_ISLNK(sb.st_mode))) {
+		warnx("%s: a symbolic link, skipped: flag the file it points "
+		      "to", file);
+		return true;
+	}
+	return false;
+}
+
+/* on: the file's flag set (e: its entry, or NULL), unless it runs other
+ * programs and there is no -f; 1 refused, 0 done. */
+static int
+flag_on(struct tcb_db *db, const struct tcb_escapes *esc,
+	struct tcb_entry *e, const char *file, bool force)
+{
+	const char *why;
+	struct tp_err er;
+
+	if ((why = escape_reason(esc, e, file)) != NULL && !force) {
+		warnx("%s: runs other programs (%s): not flagged; tsh would "
+		      "run anything through it (-f to flag it anyway)", file,
+		      why);
+		return 1;
+	}
+	if (why)
+		warnx("%s: runs other programs (%s): flagged, as -f asks",
+		      file, why);
+	if (e == NULL && (e = tcb_record(db, file, NULL, 0, &er)) == NULL)
+		errx(EXIT_USAGE, "%s", er.msg);
+	set_flag(db, e, true, file);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "package", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *confdir = SYSCONFDIR, *op, *why;
+	const char *confdir = SYSCONFDIR, *op;
 	struct tcb_escapes esc;
+	struct names l = { 0 };
 	struct tcb_db db;
 	struct tcb_entry *e;
 	struct tp_err er;
 	int c, rc = 0;
-	bool query, force = false;
+	bool query, on, force = false, tree = false, package = false;
 
 	tp_audit_set_program("chtcb");
-	while ((c = getopt_long(argc, argv, "C:fh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:fRh", longopts, NULL)) != -1) {
 		if (c == 'h')
 			usage(stdout, 0);
 		if (c == 'V')
 			return puts("chtcb (tpath) " TPATH_VERSION) == EOF;
 		if (c == 'f')
 			force = true;
+		else if (c == 'R')
+			tree = true;
+		else if (c == 'P')
+			package = true;
 		else if (c == 'C')
 			confdir = optarg;
 		else
@@ -108,11 +232,12 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 2)
+	if (argc < 2 || (tree && package))
 		usage(stderr, EXIT_USAGE);
 	op = argv[0];
 	query = strcmp(op, "query") == 0;
-	if (!query && strcmp(op, "on") != 0 && strcmp(op, "off") != 0)
+	on = strcmp(op, "on") == 0;
+	if (!query && !on && strcmp(op, "off") != 0)
 		usage(stderr, EXIT_USAGE);
 	if (tcb_db_load(&db, confdir, query ? 0 : STZ_LOCK | STZ_CREATE,
 			&er) == -1 || tcb_escapes_load(&esc, confdir, &er) == -1)
@@ -120,53 +245,53 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		struct stat sb;
 
-		e = tcb_db_find(&db, argv[i]);
+		if (package)
+			package_names(&db, argv[i], on || query, &l);
+		else if (tree && lstat(argv[i], &sb) == 0 &&
+			 S_ISDIR(sb.st_mode))
+			tree_names(&db, argv[i], on, &l);
+		else
+			add_name(&l, argv[i]);
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		int r;
+
+		e = tcb_db_find(&db, l.v[i]);
 		if (query) {
 			if (e == NULL)
 				rc = 1;
-			printf("%s: %s\n", argv[i], e == NULL ?
+			printf("%s: %s\n", l.v[i], e == NULL ?
 			       "not in the database" : e->mode & STZ_MODE_TCB ?
 			       "on" : "off");
 			continue;
 		}
-		/* a symbolic link is never executed itself (a glob over /usr/bin
-		   meets many): a note, and the others go on */
-		if ((e && e->type == TCB_SYMLINK) || (e == NULL &&
-		    lstat(argv[i], &sb) == 0 && S_ISLNK(sb.st_mode))) {
-			warnx("%s: a symbolic link, skipped: flag the file it "
-			      "points to", argv[i]);
-			argv[i] = NULL;		/* no record of a change */
-			continue;
+		if (skip_link(e, l.v[i])) {
+			r = -1;
+		} else if (on) {
+			r = flag_on(&db, &esc, e, l.v[i], force);
+		} else if (e == NULL) {
+			errx(EXIT_USAGE, "%s: not in the database", l.v[i]);
+		} else {
+			set_flag(&db, e, false, l.v[i]);
+			r = 0;
 		}
-		if (e == NULL && strcmp(op, "off") == 0)
-			errx(EXIT_USAGE, "%s: not in the database", argv[i]);
-		why = strcmp(op, "on") == 0 ? escape_reason(&esc, e, argv[i]) :
-		      NULL;
-		if (why && !force) {
-			warnx("%s: runs other programs (%s): not flagged; tsh "
-			      "would run anything through it (-f to flag it "
-			      "anyway)", argv[i], why);
-			argv[i] = NULL;
+		if (r == 0)
+			continue;
+		free(l.v[i]);
+		l.v[i] = NULL;		/* no record of a change */
+		if (r == 1)
 			rc = 1;
-			continue;
-		}
-		if (why)
-			warnx("%s: runs other programs (%s): flagged, as -f "
-			      "asks", argv[i], why);
-		if (e == NULL && (e = tcb_record(&db, argv[i], NULL, 0,
-						 &er)) == NULL)
-			errx(EXIT_USAGE, "%s", er.msg);
-		set_flag(&db, e, strcmp(op, "on") == 0, argv[i]);
 	}
 	if (!query) {
 		if (tcb_db_commit(&db, &er) == -1)
 			errx(EXIT_USAGE, "%s", er.msg);
-		for (int i = 1; i < argc; i++)
-			if (argv[i] != NULL)
-				tp_audit_event(strcmp(op, "on") ? TP_EV_TCB_OFF :
-					       TP_EV_TCB_ON, true, "path",
-					       argv[i], NULL);
+		for (size_t i = 0; i < l.n; i++)
+			if (l.v[i] != NULL)
+				tp_audit_event(on ? TP_EV_TCB_ON :
+					       TP_EV_TCB_OFF, true, "path",
+					       l.v[i], NULL);
 	}
+	tp_names_free(l.v, l.n);
 	tcb_escapes_free(&esc);
 	tcb_db_free(&db);
 	return rc;

@@ -297,6 +297,8 @@ tcb_pkg_load(const char *admindir, const char *name, struct tcb_pkg *p,
 		tcb_pkg_free(p);
 		return tp_err_set(err, "out of memory");
 	}
+	free(p->text[0]);	/* the status file: nothing points into it */
+	p->text[0] = NULL;
 	if ((rc = read_info(admindir, base, "list", &p->text[1], what,
 			    sizeof(what), err)) != 0) {
 		if (rc == 1)
@@ -381,12 +383,15 @@ tcb_dpkg_installed(const char *admindir, struct tcb_dpkg *d,
 			}
 			d->pkgs = np;
 		}
-		if (s.state == 0)
-			s.state = TCB_DPKG_BUSY;	/* no status: not judged */
+		/* no status, or installed with no version: not judged */
+		if (s.state == 0 || (s.state == TCB_DPKG_INSTALLED &&
+				     s.version == NULL))
+			s.state = TCB_DPKG_BUSY;
 		d->pkgs[d->n++] = (struct tcb_dpkg_pkg){ s.package, s.version,
 							 s.state };
 	}
-	qsort(d->pkgs, d->n, sizeof(*d->pkgs), by_name);
+	if (d->n)
+		qsort(d->pkgs, d->n, sizeof(*d->pkgs), by_name);
 	return 0;
 }
 
@@ -461,11 +466,15 @@ match_list(char *text, const char *pkg, const struct query *qs, size_t nq,
 	while ((line = next_line(&at)) != NULL) {
 		struct query key = { .name = line }, *hit;
 
-		hit = bsearch(&key, qs, nq, sizeof(*qs), by_query);
-		if (hit == NULL || owners[hit->i] != NULL)
+		if ((hit = bsearch(&key, qs, nq, sizeof(*qs), by_query)) == NULL)
 			continue;
-		if ((owners[hit->i] = strdup(pkg)) == NULL)
-			return tp_err_set(err, "out of memory");
+		/* every query of the name (a path asked for twice) */
+		while (hit > qs && strcmp(hit[-1].name, line) == 0)
+			hit--;
+		for (; hit < qs + nq && strcmp(hit->name, line) == 0; hit++)
+			if (owners[hit->i] == NULL &&
+			    (owners[hit->i] = strdup(pkg)) == NULL)
+				return tp_err_set(err, "out of memory");
 	}
 	return 0;
 }

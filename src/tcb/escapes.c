@@ -3,12 +3,29 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escapes.h"
 #include "stanza.h"
 
-static const char *const known[] = { "reason", NULL };
+static const char *const known[] = { "reason", "kind", NULL };
+static const char *const kinds[] = { "shell", "interpreter", "runner",
+	"editor", "hooks", "compiler", NULL };
+
+struct escape {
+	const char *reason, *kind;
+};
+
+static bool
+known_kind(const char *k)
+{
+	for (const char *const *p = kinds; *p; p++)
+		if (strcmp(*p, k) == 0)
+			return true;
+	return false;
+}
 
 int
 tcb_escapes_load(struct tcb_escapes *x, const char *confdir,
@@ -20,9 +37,14 @@ tcb_escapes_load(struct tcb_escapes *x, const char *confdir,
 		return -1;
 	for (struct stz_stanza *st = stz_first(x->doc); st;
 	     st = stz_next(st)) {
-		const char *why;
-		struct stz_attr *a = stz_attr(st, "reason");
+		struct stz_attr *a = stz_attr(st, "reason"),
+				*k = stz_attr(st, "kind");
+		struct escape *esc = calloc(1, sizeof(*esc));
 
+		if ((st->data = esc) == NULL) {
+			tp_err_set(err, "out of memory");
+			goto bad;
+		}
 		if (stz_check_known(x->doc, st, known, err) == -1)
 			goto bad;
 		if (a == NULL) {
@@ -30,9 +52,15 @@ tcb_escapes_load(struct tcb_escapes *x, const char *confdir,
 				 st->name);
 			goto bad;
 		}
-		if (stz_get_string(x->doc, a, &why, err) == -1)
+		if (stz_get_string(x->doc, a, &esc->reason, err) == -1 ||
+		    (k && stz_get_string(x->doc, k, &esc->kind, err) == -1))
 			goto bad;
-		st->data = (void *)why;
+		if (k && !known_kind(esc->kind)) {
+			stz_lerr_attr(x->doc, k, err, "expected shell, "
+				      "interpreter, runner, editor, hooks or "
+				      "compiler");
+			goto bad;
+		}
 	}
 	return 0;
 bad:
@@ -43,15 +71,27 @@ bad:
 const char *
 tcb_escape_reason(const struct tcb_escapes *x, const char *path)
 {
+	return tcb_escape_kind(x, path, NULL);
+}
+
+const char *
+tcb_escape_kind(const struct tcb_escapes *x, const char *path,
+		const char **kind)
+{
 	const char *base = strrchr(path, '/');
 
 	base = base ? base + 1 : path;
 	for (struct stz_stanza *st = x->doc ? stz_first(x->doc) : NULL; st;
 	     st = stz_next(st)) {
+		const struct escape *esc = st->data;
+
 		if (strchr(st->name, '/') ?
 		    fnmatch(st->name, path, FNM_PATHNAME) == 0 :
-		    fnmatch(st->name, base, 0) == 0)
-			return st->data;
+		    fnmatch(st->name, base, 0) == 0) {
+			if (kind)
+				*kind = esc->kind;
+			return esc->reason;
+		}
 	}
 	return NULL;
 }
@@ -59,6 +99,9 @@ tcb_escape_reason(const struct tcb_escapes *x, const char *path)
 void
 tcb_escapes_free(struct tcb_escapes *x)
 {
+	for (struct stz_stanza *st = x->doc ? stz_first(x->doc) : NULL; st;
+	     st = stz_next(st))
+		free(st->data);
 	stz_free(x->doc);
 	x->doc = NULL;
 }

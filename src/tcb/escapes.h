@@ -4,7 +4,8 @@
  * A trusted shell, interpreter, env, find or editor with a shell escape
  * turns tsh into an ordinary shell.  The file lists them, one stanza each:
  * the name is a glob(7) pattern, matched against a file's last component,
- * or against its whole path when the pattern has a "/"; reason says why.
+ * or against its whole path when the pattern has a "/"; reason says why,
+ * kind what sort of program it is (for tcbck --report).
  * See escapes(5).
  */
 #ifndef TPATH_ESCAPES_H
@@ -24,6 +25,10 @@ int tcb_escapes_load(struct tcb_escapes *x, const char *confdir,
 		     struct tp_err *err);
 /* Why path (a file's name, as recorded) runs other programs, or NULL. */
 const char *tcb_escape_reason(const struct tcb_escapes *x, const char *path);
+/* The same, and *kind: "shell", "interpreter", "runner", "editor",
+ * "hooks", "compiler", or NULL when the stanza has none. */
+const char *tcb_escape_kind(const struct tcb_escapes *x, const char *path,
+			    const char **kind);
 void tcb_escapes_free(struct tcb_escapes *x);
 
 #endif

@@ -25,9 +25,10 @@ struct hkey {
 };
 
 struct hslot {
-	bool used;
+	bool used, have_md5;
 	struct hkey k;
 	struct tp_digest d;
+	unsigned char md5[TP_MD5_LEN];
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -64,7 +65,8 @@ slot(struct hslot *tab, size_t n, const struct hkey *k)
 }
 
 static void
-cache_put(const struct hkey *k, const struct tp_digest *d)
+cache_put(const struct hkey *k, const struct tp_digest *d,
+	  const unsigned char *md5)
 {
 	struct hslot *s;
 
@@ -88,17 +90,22 @@ cache_put(const struct hkey *k, const struct tp_digest *d)
 	s->used = true;
 	s->k = *k;
 	s->d = *d;
+	if ((s->have_md5 = md5 != NULL))
+		memcpy(s->md5, md5, TP_MD5_LEN);
 out:
 	pthread_mutex_unlock(&cache_lock);
 }
 
-int
-tcb_hash_cached(int fd, const struct stat *st, enum tp_hash_alg alg,
-		struct tp_digest *out, const char *path, struct tp_err *err)
+/* The digest (and the MD5 too, when md5 is not NULL) of the file. */
+static int
+cached(int fd, const struct stat *st, enum tp_hash_alg alg,
+       struct tp_digest *out, unsigned char *md5, const char *path,
+       struct tp_err *err)
 {
 	struct hkey k;
 	struct stat after;
 	bool hit = false;
+	int rc;
 
 	memset(&k, 0, sizeof(k));
 	k.dev = st->st_dev;
@@ -111,15 +118,19 @@ tcb_hash_cached(int fd, const struct stat *st, enum tp_hash_alg alg,
 	if (cache_n) {
 		struct hslot *s = slot(cache, cache_n, &k);
 
-		if (s->used) {
+		if (s->used && (md5 == NULL || s->have_md5)) {
 			*out = s->d;
+			if (md5)
+				memcpy(md5, s->md5, TP_MD5_LEN);
 			hit = true;
 		}
 	}
 	pthread_mutex_unlock(&cache_lock);
 	if (hit)
 		return 0;
-	if (tp_hash_fd(fd, alg, out, path, err) == -1)
+	rc = md5 ? tp_hash_fd_md5(fd, alg, out, md5, path, err) :
+	     tp_hash_fd(fd, alg, out, path, err);
+	if (rc == -1)
 		return -1;
 	/* Cache only if the file did not change while it was read. */
 	if (fstat(fd, &after) == 0 && after.st_size == st->st_size &&
@@ -127,7 +138,21 @@ tcb_hash_cached(int fd, const struct stat *st, enum tp_hash_alg alg,
 	    after.st_mtim.tv_nsec == st->st_mtim.tv_nsec &&
 	    after.st_ctim.tv_sec == st->st_ctim.tv_sec &&
 	    after.st_ctim.tv_nsec == st->st_ctim.tv_nsec)
-		cache_put(&k, out);
+		cache_put(&k, out, md5);
 	return 0;
 }
 
+int
+tcb_hash_cached(int fd, const struct stat *st, enum tp_hash_alg alg,
+		struct tp_digest *out, const char *path, struct tp_err *err)
+{
+	return cached(fd, st, alg, out, NULL, path, err);
+}
+
+int
+tcb_hash_cached_md5(int fd, const struct stat *st, enum tp_hash_alg alg,
+		    struct tp_digest *out, unsigned char md5[TP_MD5_LEN],
+		    const char *path, struct tp_err *err)
+{
+	return cached(fd, st, alg, out, md5, path, err);
+}

@@ -17,5 +17,10 @@
 int tcb_hash_cached(int fd, const struct stat *st, enum tp_hash_alg alg,
 		    struct tp_digest *out, const char *path,
 		    struct tp_err *err);
+/* The same, and the MD5 of the same bytes (tp_hash_fd_md5), cached
+ * together: what a package's file is checked with (dpkg.h). */
+int tcb_hash_cached_md5(int fd, const struct stat *st, enum tp_hash_alg alg,
+			struct tp_digest *out, unsigned char md5[TP_MD5_LEN],
+			const char *path, struct tp_err *err);
 
 #endif

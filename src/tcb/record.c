@@ -86,6 +86,7 @@ check_package(int fd, const struct tcb_entry *old, const char *path,
 	      struct tcb_evidence *ev, struct tp_err *err)
 {
 	unsigned char md5[TP_MD5_LEN];
+	struct stat sb;
 	int rfd, rc;
 
 	if (!ev->have_md5) {
@@ -96,7 +97,11 @@ check_package(int fd, const struct tcb_entry *old, const char *path,
 	}
 	if ((rfd = reopen(fd, path, err)) == -1)
 		return -1;
-	rc = tp_hash_fd_md5(rfd, alg_for(old), &ev->digest, md5, path, err);
+	/* hashed once: tcbck hashes a package's files on every core first */
+	rc = fstat(rfd, &sb) == -1 ? tp_err_set(err, "%s: %s", path,
+						 strerror(errno)) :
+	     tcb_hash_cached_md5(rfd, &sb, alg_for(old), &ev->digest, md5,
+				 path, err);
 	close(rfd);
 	if (rc == -1)
 		return -1;

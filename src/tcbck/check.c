@@ -22,6 +22,7 @@
 
 #include "audit.h"
 #include "exec.h"
+#include "parallel.h"
 #include "tcbck.h"
 
 /* Hard links and symbolic links the entry lists. */
@@ -295,59 +296,34 @@ check_one(struct tcbck *t, const struct tcb_entry *e, struct findings *out)
 			    "through it (chtcb off %s)", why, e->path);
 }
 
-/* Entries in parallel: workers take the next index until none is left. */
-struct pool {
+/* Entries in parallel: each checked by one thread. */
+struct job {
 	struct tcbck *t;
 	struct tcb_entry **e;
 	struct findings *out;
-	size_t n, next;
-	pthread_mutex_t lock;
 };
 
-static void *
-worker(void *arg)
+static void
+check_index(void *ctx, size_t i)
 {
-	struct pool *p = arg;
+	struct job *j = ctx;
 
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&p->lock);
-		i = p->next++;
-		pthread_mutex_unlock(&p->lock);
-		if (i >= p->n)
-			return NULL;
-		check_one(p->t, p->e[i], &p->out[i]);
-		pthread_mutex_lock(&p->t->lock);
-		p->t->done++;
-		pthread_mutex_unlock(&p->t->lock);
-	}
+	check_one(j->t, j->e[i], &j->out[i]);
+	pthread_mutex_lock(&j->t->lock);
+	j->t->done++;
+	pthread_mutex_unlock(&j->t->lock);
 }
 
 int
 check_entries(struct tcbck *t, struct tcb_entry **e, size_t n,
 	      struct findings *out)
 {
-	struct pool p = { .t = t, .e = e, .out = out, .n = n,
-			  .lock = PTHREAD_MUTEX_INITIALIZER };
-	unsigned jobs = t->mode == FIX_ASK ? 1 : t->jobs;
-	pthread_t *tid;
-	unsigned started = 0;
+	struct job j = { .t = t, .e = e, .out = out };
 
 	for (size_t i = 0; i < n; i++)
 		findings_init(&out[i]);
 	if (t->inodes == NULL && inodes_build(t) == -1)
 		return -1;
-	if (jobs > n)
-		jobs = n ? (unsigned)n : 1;
-	if ((tid = calloc(jobs, sizeof(*tid))) == NULL)
-		return -1;
-	for (unsigned i = 1; i < jobs; i++)
-		if (pthread_create(&tid[i], NULL, worker, &p) == 0)
-			started++;
-	worker(&p);		/* the main thread works too */
-	for (unsigned i = 1; i <= started; i++)
-		pthread_join(tid[i], NULL);
-	free(tid);
+	tp_parallel(n, t->mode == FIX_ASK ? 1 : t->jobs, check_index, &j);
 	return 0;
 }

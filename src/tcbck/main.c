@@ -2,7 +2,9 @@
  * tcbck - keep the trusted-file database (sysck.cfg) and the system in step.
  *
  *   tcbck -n|-p|-t|-y ALL|tree [DIR...]|CLASS...|PATH...   check (and fix)
- *   tcbck -a PATH... [attr=value...] | -a -f FILE          record
+ *   tcbck -a [-R] PATH... [attr=value...] | -a -f FILE     record
+ *   tcbck -a --package PACKAGE... | --sync                 from dpkg
+ *   tcbck --report                                         a minimal system?
  *   tcbck -d PATH|CLASS... | -d -f FILE                    delete
  *   tcbck -l DEVICE...                                     record devices
  *
@@ -12,6 +14,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,8 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "files.h"
+#include "parallel.h"
 #include "tcbck.h"
 
 static void __attribute__((noreturn))
@@ -27,9 +32,11 @@ usage_to(FILE *f, int status)
 	fprintf(f,
 	    "usage: tcbck [-C dir] [-j n] [-q] [--json] -n|-p|-t|-y "
 	    "ALL|tree [dir...]|class...|path...\n"
-	    "       tcbck [-C dir] -a path... [attr=value...]\n"
-	    "       tcbck [-C dir] -a --package package... [attr=value...]\n"
+	    "       tcbck [-C dir] [-j n] -a [-R] path... [attr=value...]\n"
+	    "       tcbck [-C dir] [-j n] -a --package package... "
+	    "[attr=value...]\n"
 	    "       tcbck [-C dir] [-q] --sync\n"
+	    "       tcbck [-C dir] [--json] --report\n"
 	    "       tcbck [-C dir] -a -f file\n"
 	    "       tcbck [-C dir] -d path|class...\n"
 	    "       tcbck [-C dir] -d -f file\n"
@@ -80,12 +87,48 @@ is_deduced(const char *s)
 
 enum add_what { ADD_FILES, ADD_DEVICES };
 
-/* -a PATH... [attr=value...], and -l DEVICE... */
+/*
+ * -a -R: each directory operand becomes every name under it (itself
+ * first), and the regular files among all are hashed on every core.
+ * The names are malloc'd, the operands' copies too.
+ */
+static char **
+expand_trees(struct tcbck *t, char **argv, int *argc)
+{
+	char **names = NULL;
+	size_t n = 0;
+	struct tp_err e;
+
+	for (int i = 0; i < *argc; i++) {
+		struct stat sb;
+		char **nn;
+
+		if (!tcbck_is_assign(argv[i]) && lstat(argv[i], &sb) == 0 &&
+		    S_ISDIR(sb.st_mode)) {
+			if (tp_tree_names(argv[i], &names, &n, &e) == -1)
+				errx(EXIT_USAGE, "%s", e.msg);
+			continue;
+		}
+		if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL)
+			err(EXIT_USAGE, "out of memory");
+		names = nn;
+		if ((names[n++] = strdup(argv[i])) == NULL)
+			err(EXIT_USAGE, "out of memory");
+	}
+	if (n > INT_MAX)
+		errx(EXIT_USAGE, "-R: too many files");
+	prehash_files(t, (const char **)names, n, false);
+	*argc = (int)n;
+	return names;
+}
+
+/* -a [-R] PATH... [attr=value...], and -l DEVICE... */
 static int
 cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
-	enum add_what what)
+	enum add_what what, bool tree)
 {
 	char **assigns = calloc((size_t)argc + 1, sizeof(char *));
+	const char **done;
 	struct tp_err e;
 	size_t na = 0;
 	int npaths = 0, missing = 0;
@@ -96,6 +139,10 @@ cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
 		if (tcbck_is_assign(argv[i]))
 			assigns[na++] = argv[i];
 	load_db(t, confdir, STZ_LOCK | STZ_CREATE);
+	if (tree)
+		argv = expand_trees(t, argv, &argc);
+	if ((done = calloc((size_t)argc + 1, sizeof(*done))) == NULL)
+		err(EXIT_USAGE, "out of memory");
 	for (int i = 0; i < argc; i++) {
 		struct tcb_entry *en;
 		struct stat sb;
@@ -115,14 +162,17 @@ cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
 			errx(EXIT_USAGE, "%s: not a device file", argv[i]);
 		if ((en = tcb_record(&t->db, argv[i], assigns, na, &e)) == NULL)
 			errx(EXIT_USAGE, "%s", e.msg);
-		argv[npaths++] = (char *)en->path;	/* the name recorded */
+		done[npaths++] = en->path;	/* the name recorded */
 	}
 	if (npaths == 0 && missing == 0)
 		usage();
 	if (npaths > 0)
 		commit_db(t);
 	for (int i = 0; i < npaths; i++)
-		tp_audit_event(TP_EV_DB_ADD, true, "path", argv[i], NULL);
+		tp_audit_event(TP_EV_DB_ADD, true, "path", done[i], NULL);
+	if (tree)
+		tp_names_free(argv, (size_t)argc);
+	free(done);
 	free(assigns);
 	return missing ? EXIT_MISMATCH : 0;
 }
@@ -312,7 +362,9 @@ struct invocation {
 	const char *confdir, *file;
 	char cmd;		/* n p t y (check), a d l, or 0 */
 	bool package;		/* -a --package */
+	bool tree;		/* -a -R */
 	bool sync;		/* --sync */
+	bool report;		/* --report */
 };
 
 /* The options into t and inv; returns how many arguments they took. */
@@ -323,6 +375,7 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 		{ "json", no_argument, NULL, 'J' },
 		{ "package", no_argument, NULL, 'P' },
 		{ "sync", no_argument, NULL, 'S' },
+		{ "report", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -330,7 +383,7 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 	unsigned long long jobs;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+C:j:qnptyadlf:h", longopts,
+	while ((c = getopt_long(argc, argv, "+C:j:qnptyadlf:Rh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'C':
@@ -353,6 +406,12 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 		case 'S':
 			inv->sync = true;
 			break;
+		case 'R':
+			inv->tree = true;
+			break;
+		case 'r':
+			inv->report = true;
+			break;
 		case 'n': case 'p': case 't': case 'y':
 		case 'a': case 'd': case 'l':
 			if (inv->cmd && inv->cmd != c)
@@ -371,7 +430,8 @@ parse_options(int argc, char **argv, struct tcbck *t, struct invocation *inv)
 		}
 	}
 	if ((inv->file && inv->cmd != 'a' && inv->cmd != 'd') ||
-	    (inv->package && (inv->cmd != 'a' || inv->file)))
+	    (inv->package && (inv->cmd != 'a' || inv->file)) ||
+	    (inv->tree && (inv->cmd != 'a' || inv->file || inv->package)))
 		usage();
 	return optind;
 }
@@ -380,10 +440,12 @@ static int
 run_command(struct tcbck *t, const struct invocation *inv, char **argv,
 	    int argc)
 {
-	if (inv->sync) {
-		if (inv->cmd || inv->package || inv->file || argc != 0)
+	if (inv->sync || inv->report) {
+		if (inv->cmd || inv->package || inv->file || inv->tree ||
+		    argc != 0 || (inv->sync && inv->report))
 			usage();
-		return cmd_sync(t, inv->confdir);
+		return inv->sync ? cmd_sync(t, inv->confdir) :
+		       cmd_report(t, inv->confdir);
 	}
 	switch (inv->cmd) {
 	case 'n': case 'p': case 't': case 'y':
@@ -401,12 +463,13 @@ run_command(struct tcbck *t, const struct invocation *inv, char **argv,
 		if (inv->package)
 			return cmd_add_packages(t, inv->confdir, argv, argc);
 		return inv->cmd == 'a' ?
-		       cmd_add(t, inv->confdir, argv, argc, ADD_FILES) :
+		       cmd_add(t, inv->confdir, argv, argc, ADD_FILES,
+			       inv->tree) :
 		       cmd_delete(t, inv->confdir, argv, argc);
 	case 'l':
 		if (argc == 0)
 			usage();
-		return cmd_add(t, inv->confdir, argv, argc, ADD_DEVICES);
+		return cmd_add(t, inv->confdir, argv, argc, ADD_DEVICES, false);
 	default:
 		usage();
 	}
@@ -417,10 +480,9 @@ main(int argc, char **argv)
 {
 	struct tcbck t = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct invocation inv = { .confdir = SYSCONFDIR };
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int used, rc;
 
-	t.jobs = cpus > 0 ? (unsigned)cpus : 1;
+	t.jobs = tp_cpus();
 	tp_audit_set_program("tcbck");
 	used = parse_options(argc, argv, &t, &inv);
 	rc = run_command(&t, &inv, argv + used, argc - used);

@@ -10,18 +10,35 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "dpkg.h"
 #include "files.h"
+#include "hashcache.h"
+#include "parallel.h"
 #include "tcbck.h"
 
+/* A conffile whose entry pins its content (a hash: the administrator
+ * recorded it so, tcbck(8)): the entry is left as it is. */
+static bool
+pinned_conffile(struct tcb_db *db, const char *f)
+{
+	char *canon = tp_path_canonical(f);
+	const struct tcb_entry *e = canon ? tcb_db_find_exact(db, canon) :
+					    NULL;
+
+	free(canon);
+	return e && (e->have & TCB_HAS_HASH);
+}
+
 /* A file of the package (a new entry flagged TCB if trust): recorded (1),
- * refused (0), or fatal (-1). */
+ * refused (0), a pinned conffile left alone (2), or fatal (-1). */
 static int
 add_file(struct tcb_db *db, const struct tcb_pkg *p, const char *f,
 	 char *const *assigns, size_t na, bool trust, const char **recorded,
@@ -32,7 +49,8 @@ add_file(struct tcb_db *db, const struct tcb_pkg *p, const char *f,
 	const unsigned char *md5 = tcb_pkg_md5(p, f);
 	struct tcb_entry *en;
 
-	ev.conffile = tcb_pkg_is_conffile(p, f);
+	if ((ev.conffile = tcb_pkg_is_conffile(p, f)) && pinned_conffile(db, f))
+		return 2;
 	if ((ev.have_md5 = md5 != NULL))
 		memcpy(ev.md5, md5, sizeof(ev.md5));
 	if ((en = tcb_record_from(db, f, assigns, na, &ev, e)) != NULL) {
@@ -42,17 +60,116 @@ add_file(struct tcb_db *db, const struct tcb_pkg *p, const char *f,
 	return ev.refused ? 0 : -1;
 }
 
+/* Files hashed on every core before they are recorded one by one: the
+ * recording finds each in the hash cache. */
+struct prehash {
+	const char **files;
+	bool md5;
+};
+
+static void
+prehash_one(void *ctx, size_t i)
+{
+	const struct prehash *h = ctx;
+	const char *f = h->files[i];
+	unsigned char md5[TP_MD5_LEN];
+	struct tp_digest d;
+	struct tp_err e;
+	struct stat sb;
+	int fd = open(f, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd == -1)
+		return;		/* the recording says why */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		(void)(h->md5 ? tcb_hash_cached_md5(fd, &sb, TP_HASH_SHA256,
+						    &d, md5, f, &e) :
+		       tcb_hash_cached(fd, &sb, TP_HASH_SHA256, &d, f, &e));
+	close(fd);
+}
+
+void
+prehash_files(const struct tcbck *t, const char **files, size_t n, bool md5)
+{
+	struct prehash h = { files, md5 };
+
+	tp_parallel(n, t->jobs, prehash_one, &h);
+}
+
+/* The content files (dpkg has a digest of them) of p[0..n). */
+static void
+prehash(const struct tcbck *t, const struct tcb_pkg *p, size_t n)
+{
+	const char **files;
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += p[i].nsums;
+	if ((files = calloc(total + 1, sizeof(*files))) == NULL)
+		return;		/* slower, not wrong */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < p[i].nsums; j++)
+			if (!tcb_pkg_is_conffile(&p[i], p[i].sums[j].path))
+				files[k++] = p[i].sums[j].path;
+	prehash_files(t, files, k, true);
+	free(files);
+}
+
+/* The files of package p recorded; the names recorded appended to
+ * *done; returns how many were refused. */
+static unsigned
+add_package(struct tcbck *t, const struct tcb_pkg *p, char *const *assigns,
+	    size_t na, const char ***done, size_t *ndone, size_t *cap)
+{
+	unsigned refused = 0;
+	const char **nd;
+	struct tp_err e;
+
+	for (size_t k = 0; k < p->nfiles; k++) {
+		const char *f = p->files[k];
+		struct stat sb;
+		int rc;
+
+		/* directories, and the links to them (merged /usr's /bin),
+		   are the system's, not the package's */
+		if (stat(f, &sb) == 0 && S_ISDIR(sb.st_mode))
+			continue;
+		if (lstat(f, &sb) == -1) {
+			warnx("%s: of package %s %s, %s: not recorded", f,
+			      p->name, p->version, strerror(errno));
+			refused++;
+			continue;
+		}
+		if (*ndone == *cap) {
+			*cap = *cap ? 2 * *cap : 256;
+			if ((nd = realloc(*done, *cap * sizeof(**done))) == NULL)
+				err(EXIT_USAGE, "out of memory");
+			*done = nd;
+		}
+		rc = add_file(&t->db, p, f, assigns, na, false,
+			      &(*done)[*ndone], &e);
+		if (rc == -1)
+			errx(EXIT_USAGE, "%s", e.msg);
+		if (rc == 0) {
+			warnx("%s", e.msg);
+			refused++;
+		} else if (rc == 1) {
+			(*ndone)++;
+		}
+	}
+	return refused;
+}
+
 int
 cmd_add_packages(struct tcbck *t, const char *confdir, char **argv, int argc)
 {
 	char **assigns = calloc((size_t)argc + 1, sizeof(char *));
-	const char **done = NULL, **nd;
-	size_t na = 0, ndone = 0, cap = 0;
+	struct tcb_pkg *p = calloc((size_t)argc + 1, sizeof(*p));
+	const char **done = NULL;
+	size_t na = 0, np = 0, ndone = 0, cap = 0;
 	unsigned refused = 0;
-	struct tcb_pkg p;
 	struct tp_err e;
 
-	if (assigns == NULL)
+	if (assigns == NULL || p == NULL)
 		err(EXIT_USAGE, "out of memory");
 	for (int i = 0; i < argc; i++)
 		if (tcbck_is_assign(argv[i]))
@@ -64,51 +181,25 @@ cmd_add_packages(struct tcbck *t, const char *confdir, char **argv, int argc)
 	for (int i = 0; i < argc; i++) {
 		if (tcbck_is_assign(argv[i]))
 			continue;
-		if (tcb_pkg_load(NULL, argv[i], &p, &e) != 0) {
+		if (tcb_pkg_load(NULL, argv[i], &p[np], &e) != 0) {
 			warnx("%s", e.msg);
 			refused++;
 			continue;
 		}
-		for (size_t k = 0; k < p.nfiles; k++) {
-			const char *f = p.files[k];
-			struct stat sb;
-			int rc;
-
-			/* directories, and the links to them (merged /usr's
-			   /bin), are the system's, not the package's */
-			if (stat(f, &sb) == 0 && S_ISDIR(sb.st_mode))
-				continue;
-			if (lstat(f, &sb) == -1) {
-				warnx("%s: of package %s %s, %s: not recorded",
-				      f, p.name, p.version, strerror(errno));
-				refused++;
-				continue;
-			}
-			if (ndone == cap) {
-				cap = cap ? 2 * cap : 256;
-				if ((nd = realloc(done, cap * sizeof(*done))) ==
-				    NULL)
-					err(EXIT_USAGE, "out of memory");
-				done = nd;
-			}
-			rc = add_file(&t->db, &p, f, assigns, na, false,
-				      &done[ndone], &e);
-			if (rc == -1)
-				errx(EXIT_USAGE, "%s", e.msg);
-			if (rc == 0) {
-				warnx("%s", e.msg);
-				refused++;
-			} else {
-				ndone++;
-			}
-		}
-		tcb_pkg_free(&p);
+		np++;
+	}
+	prehash(t, p, np);
+	for (size_t i = 0; i < np; i++) {
+		refused += add_package(t, &p[i], assigns, na, &done, &ndone,
+				       &cap);
+		tcb_pkg_free(&p[i]);
 	}
 	if (ndone > 0 && tcb_db_commit(&t->db, &e) == -1)
 		errx(EXIT_USAGE, "%s", e.msg);
 	for (size_t i = 0; i < ndone; i++)
 		tp_audit_event(TP_EV_DB_ADD, true, "path", done[i], NULL);
 	free(done);
+	free(p);
 	free(assigns);
 	return refused ? EXIT_MISMATCH : 0;
 }
@@ -209,6 +300,8 @@ record_again(struct tcbck *t, const struct tcb_pkg *p, bool trusted,
 			      !new_escape(t, canon[k]), &done, &e);
 		if (rc == -1)
 			errx(EXIT_USAGE, "%s", e.msg);
+		if (rc == 2)
+			continue;
 		if (rc == 0) {
 			/* loud: tsh refuses the old entry's file now */
 			warnx("%s", e.msg);
@@ -236,6 +329,7 @@ sync_package(struct tcbck *t, const struct held *h, size_t n,
 	if (p != NULL) {
 		if ((canon = calloc(p->nfiles + 1, sizeof(*canon))) == NULL)
 			err(EXIT_USAGE, "out of memory");
+		prehash(t, p, 1);
 		record_again(t, p, all_trusted(&t->db, h, n), canon, c);
 		for (size_t k = 0; k < p->nfiles; k++)	/* the names, sorted */
 			if (canon[k])

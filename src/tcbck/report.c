@@ -15,7 +15,7 @@
 #include "tcbck.h"
 
 /* JSON strings: escapes, and each byte of invalid UTF-8 as \u00XX. */
-static void
+void
 json_str(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -10,6 +10,7 @@
  *   report.c    the findings as text or JSON, and the progress line
  *   package.c   -a --package: the files of installed packages
  *   origin.c    where changed content came from: dpkg, or not
+ *   minimal.c   --report: the checks of a minimal system (BSI S 4.95)
  */
 #ifndef TPATH_TCBCK_H
 #define TPATH_TCBCK_H
@@ -77,6 +78,10 @@ tcbck_is_assign(const char *s)
 }
 
 /* package.c */
+/* Hash files[0..n) on every core, for the recording to find cached (with
+ * md5: the MD5 too, as a package's files are checked). */
+void prehash_files(const struct tcbck *t, const char **files, size_t n,
+		   bool md5);
 /* -a --package NAME... [attr=value...] */
 int cmd_add_packages(struct tcbck *t, const char *confdir, char **argv,
 		     int argc);
@@ -93,6 +98,8 @@ int check_entries(struct tcbck *t, struct tcb_entry **e, size_t n,
 		  struct findings *out);
 
 /* tree.c */
+/* The system's directories (NULL-terminated). */
+extern const char *const system_dirs[];
 /* Walk roots (NULL: "/"), reporting files that should be registered. */
 int check_tree(struct tcbck *t, char **roots, size_t nroots,
 	       struct findings *out);
@@ -132,7 +139,13 @@ const struct inode *inode_find(const struct tcbck *t, const struct stat *sb);
 const struct tcb_entry *inode_entry(const struct tcbck *t,
 				    const struct stat *sb);
 
+/* minimal.c */
+/* --report: what a minimal system (BSI S 4.95) should not have. */
+int cmd_report(struct tcbck *t, const char *confdir);
+
 /* report.c */
+/* s as a JSON string on stdout. */
+void json_str(const char *s);
 /* Each finding on stderr (or all as JSON on stdout), then the count. */
 unsigned report_findings(const struct tcbck *t, const struct findings *f,
 			 size_t nf, size_t checked);

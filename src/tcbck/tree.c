@@ -49,7 +49,7 @@ struct rule {
 			      const struct FTW *ftw);
 };
 
-static const char *const system_dirs[] = {
+const char *const system_dirs[] = {
 	"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr",
 	"/etc", "/boot", "/opt", NULL,
 };

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fts.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "tperr.h"
 
 int
 tp_write_all(int fd, const void *buf, size_t len)
@@ -170,4 +172,52 @@ tp_replace(int dirfd, const char *tmp, const char *name, int fd,
 	if (renamed)
 		*renamed = true;
 	return fsync(dirfd);
+}
+
+int
+tp_tree_names(const char *root, char ***names, size_t *n, struct tp_err *err)
+{
+	char *roots[] = { (char *)root, NULL }, **nn;
+	size_t cap = *n;
+	FTSENT *f;
+	FTS *fts;
+	int rc = 0;
+
+	if ((fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL)) == NULL)
+		return tp_err_set(err, "%s: %s", root, strerror(errno));
+	while ((f = fts_read(fts)) != NULL) {
+		if (f->fts_info == FTS_DP)
+			continue;	/* a directory, after its names */
+		if (f->fts_info == FTS_DNR || f->fts_info == FTS_ERR ||
+		    f->fts_info == FTS_NS) {
+			rc = tp_err_set(err, "%s: %s", f->fts_path,
+					strerror(f->fts_errno));
+			break;
+		}
+		if (*n == cap) {	/* the caller's array is full, or ours */
+			cap = cap ? 2 * cap : 256;
+			if ((nn = realloc(*names, cap * sizeof(*nn))) == NULL) {
+				rc = tp_err_set(err, "out of memory");
+				break;
+			}
+			*names = nn;
+		}
+		if (((*names)[*n] = strdup(f->fts_path)) == NULL) {
+			rc = tp_err_set(err, "out of memory");
+			break;
+		}
+		(*n)++;
+	}
+	if (rc == 0 && errno != 0 && f == NULL)
+		rc = tp_err_set(err, "%s: %s", root, strerror(errno));
+	fts_close(fts);
+	return rc;
+}
+
+void
+tp_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }

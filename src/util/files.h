@@ -54,6 +54,17 @@ int tp_path_split(const char *path, char **dir, const char **base);
 char *tp_path_canonical(const char *path);
 
 /*
+ * Every name under root, root first, symbolic links not followed (fts(3),
+ * physical): appended to *names (malloc'd, each malloc'd), *n counting
+ * them.  A directory that cannot be read is an error: -1 with the reason
+ * in err, the names so far kept.
+ */
+struct tp_err;
+int tp_tree_names(const char *root, char ***names, size_t *n,
+		  struct tp_err *err);
+void tp_names_free(char **names, size_t n);
+
+/*
  * Put the temporary file tmp, made in dirfd by the caller (its descriptor
  * fd, or -1 for a link), in the place of name: fd synced, tmp renamed
  * over name, the directory synced, so that name is the old file or the

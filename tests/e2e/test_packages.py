@@ -188,21 +188,61 @@ def test_a_purged_package_leaves_no_entry(confdir, installed):
     dpkg("-i", str(next(installed.glob(f"{NAME}_1.0_all.deb"))))
 
 
-def test_the_dpkg_hook_brings_the_database_in_step(confdir, installed):
-    """The shipped hook's command, run by dpkg itself after the upgrade
-    (pointed at this test's database and build)."""
+def hook_command(confdir):
+    """The shipped hook's command, pointed at this test's database and
+    build."""
     hook = Path(__file__).parents[2] / "conf" / "dpkg" / "tpath.in"
     line = next(x for x in hook.read_text().splitlines()
                 if x.startswith("post-invoke="))
     cmd = line.split("=", 1)[1].strip('"')
     sbin = os.path.dirname(os.path.realpath(program("tcbck")))
     cmd = cmd.replace("@SBINDIR@", sbin).replace("@CONFDIR@", str(confdir))
-    cmd = cmd.replace("/tcbck -q --sync", f"/tcbck -C {confdir} -q --sync")
+    return cmd.replace("/tcbck -q --sync", f"/tcbck -C {confdir} -q --sync")
+
+
+def test_the_dpkg_hook_brings_the_database_in_step(confdir, installed):
+    """The hook's command, run by dpkg itself after the upgrade."""
     assert tcbck(confdir, "-a", "--package", NAME).returncode == 0
-    dpkg(f"--post-invoke={cmd}", "-i", str(tool_v11(installed)))
+    dpkg(f"--post-invoke={hook_command(confdir)}", "-i",
+         str(tool_v11(installed)))
     assert entry(confdir, f"/usr/bin/{NAME}")["version"] == "1.1"
     assert entry(confdir, f"/usr/bin/{NAME}")["hash"] == \
         sha256(f"/usr/bin/{NAME}")
+
+
+def apt_get(*args):
+    r = subprocess.run(["apt-get", "-y", "-q", *args],
+                       capture_output=True, text=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+def test_apt_get_upgrade_and_downgrade_are_followed(tshconf, installed):
+    """The hook as dpkg.cfg.d configuration (what the package installs),
+    so that apt-get's own runs of dpkg run it: an upgrade, then a
+    downgrade, each followed with no other step, tsh running each
+    version's program."""
+    if shutil.which("apt-get") is None:
+        pytest.skip("needs apt-get")
+    conf = tshconf
+    assert tcbck(conf, "-a", "--package", NAME).returncode == 0
+    assert chtcb(conf, "on", f"/usr/bin/{NAME}").returncode == 0
+    cfg = Path(f"/etc/dpkg/dpkg.cfg.d/tpath-test-{os.getpid()}")
+    # the hook does nothing once the test's database is gone
+    cfg.write_text(f'post-invoke="{hook_command(conf)}"\n')
+    try:
+        apt_get("install", str(tool_v11(installed)))
+        assert tsh(conf, "-c", NAME).stdout == "tool 1.1\n"
+        assert entry(conf, f"/usr/bin/{NAME}")["version"] == "1.1"
+        old = next(installed.glob(f"{NAME}_1.0_all.deb"))
+        apt_get("install", "--allow-downgrades", str(old))
+        assert tsh(conf, "-c", NAME).stdout == "tool 1.0\n"
+        tool = entry(conf, f"/usr/bin/{NAME}")
+        assert (tool["version"], tool["mode"]) == ("1.0", "TCB,755")
+        assert "tpath-test-new" not in (conf / "sysck.cfg").read_text()
+    finally:
+        cfg.unlink()
 
 
 def test_held_and_half_done_packages_keep_their_entries(confdir, installed):
@@ -338,3 +378,38 @@ def test_a_shell_is_trusted_only_when_forced(shellpkg):
     assert "sh\t(runs other programs: a shell: runs any command it is " \
         "given)" in out
     assert tsh(conf, "-c", "sh -c 'echo escaped'").stdout == "escaped\n"
+
+
+def test_chtcb_takes_packages(confdir, installed):
+    assert tcbck(confdir, "-a", "--package", NAME).returncode == 0
+    merged = os.path.realpath("/bin/tpath-test-merged")
+    r = chtcb(confdir, "--package", "on", NAME)
+    assert (r.returncode, r.stderr) == (0, "")
+    # its programs, not its conffile or its link
+    r = chtcb(confdir, "--package", "query", NAME)
+    assert sorted(r.stdout.splitlines()) == sorted(
+        [f"/usr/bin/{NAME}: on", f"{merged}: on"])
+    assert "TCB" not in entry(confdir, f"/etc/{NAME}.conf").get("mode", "")
+    assert chtcb(confdir, "--package", "off", NAME).returncode == 0
+    assert entry(confdir, f"/usr/bin/{NAME}")["mode"] == "755"
+    r = chtcb(confdir, "--package", "on", "tpath-no-such-package")
+    assert r.returncode == 2 and "no entry of this package" in r.stderr
+
+
+def test_a_pinned_conffile_is_kept(confdir, installed):
+    """A conffile recorded as an ordinary file (its content pinned) is
+    left as it is by --package and --sync, and a change is a finding."""
+    conf = f"/etc/{NAME}.conf"
+    assert tcbck(confdir, "-a", "--package", NAME).returncode == 0
+    assert tcbck(confdir, "-d", conf).returncode == 0
+    assert tcbck(confdir, "-a", conf).returncode == 0
+    pinned = entry(confdir, conf)
+    assert pinned["hash"] == sha256(conf)
+    assert tcbck(confdir, "-a", "--package", NAME).returncode == 0
+    dpkg("-i", str(tool_v11(installed)))
+    assert tcbck(confdir, "--sync").returncode == 0
+    assert entry(confdir, conf) == pinned
+    assert entry(confdir, f"/usr/bin/{NAME}")["version"] == "1.1"
+    Path(conf).write_text("setting = 3\n")
+    r = tcbck(confdir, "-n", conf)
+    assert r.returncode == 1 and "hash is" in r.stderr

@@ -491,3 +491,32 @@ def test_l_registers_devices_only(confdir, scratch):
     plain.write_text("x")
     r = tcbck(confdir, "-l", str(plain))
     assert r.returncode == 2 and "not a device file" in r.stderr
+
+
+def test_a_tree_is_recorded_and_flagged_in_one_command(confdir, tree):
+    """tcbck -a -R records a directory and everything under it (links as
+    themselves); chtcb -R on flags the programs under it, and off and
+    query take the entries under it."""
+    (tree / "bin" / "data").write_text("not a program\n")
+    (tree / "bin" / "sub").mkdir()
+    (tree / "bin" / "sub" / "tool").write_bytes(b"#!/bin/sh\n")
+    (tree / "bin" / "sub" / "tool").chmod(0o755)
+    r = tcbck(confdir, "-a", "-R", str(tree / "bin"), "class=tree")
+    assert (r.returncode, r.stderr) == (0, "")
+    text = (confdir / "sysck.cfg").read_text()
+    for name in ("", "/prog", "/alias", "/soft", "/data", "/sub",
+                 "/sub/tool"):
+        assert f"\n{tree}/bin{name}:\n" in text, name
+    assert text.count("class = tree") == 7
+    r = tcbck(confdir, "-n", "ALL")
+    assert r.returncode == 0, r.stderr
+    r = chtcb(confdir, "-R", "on", str(tree / "bin"))
+    assert (r.returncode, r.stderr) == (0, "")
+    r = chtcb(confdir, "-R", "query", str(tree / "bin"))
+    states = dict(line.rsplit(": ", 1) for line in r.stdout.splitlines())
+    assert {k[len(str(tree)):]: v for k, v in states.items()
+            if v == "on"} == {"/bin/prog": "on", "/bin/alias": "on",
+                              "/bin/sub/tool": "on"}
+    assert chtcb(confdir, "-R", "off", str(tree / "bin")).returncode == 0
+    r = chtcb(confdir, "-R", "query", str(tree / "bin"))
+    assert ": on" not in r.stdout

@@ -151,6 +151,43 @@ test_cache(void **state)
 	close(pfd);
 }
 
+/* The MD5 is cached with the digest: a digest cached alone does not
+ * answer for both, one cached with its MD5 answers for either. */
+static void
+test_cache_md5(void **state)
+{
+	static const unsigned char md5_abc[TP_MD5_LEN] = {
+		0x90, 0x01, 0x50, 0x98, 0x3c, 0xd2, 0x4f, 0xb0,
+		0xd6, 0x96, 0x3f, 0x7d, 0x28, 0xe1, 0x7f, 0x72 };
+	unsigned char md5[TP_MD5_LEN];
+	struct tp_digest a, b;
+	struct tp_err err;
+	struct stat sb;
+	int rfd, pfd;
+
+	(void)state;
+	rfd = open(file, O_RDONLY | O_CLOEXEC);
+	pfd = open(file, O_PATH | O_CLOEXEC);
+	assert_int_equal(fstat(rfd, &sb), 0);
+	assert_int_equal(tcb_hash_cached(rfd, &sb, TP_HASH_SHA256, &a, file,
+					 &err), 0);
+	assert_int_equal(tcb_hash_cached_md5(pfd, &sb, TP_HASH_SHA256, &b,
+					     md5, file, &err), -1);
+	assert_int_equal(tcb_hash_cached_md5(rfd, &sb, TP_HASH_SHA256, &b,
+					     md5, file, &err), 0);
+	assert_memory_equal(md5, md5_abc, TP_MD5_LEN);
+	assert_true(tp_digest_equal(&a, &b));
+	memset(md5, 0, sizeof(md5));
+	assert_int_equal(tcb_hash_cached_md5(pfd, &sb, TP_HASH_SHA256, &b,
+					     md5, file, &err), 0);
+	assert_memory_equal(md5, md5_abc, TP_MD5_LEN);
+	assert_int_equal(tcb_hash_cached(pfd, &sb, TP_HASH_SHA256, &b, file,
+					 &err), 0);
+	assert_true(tp_digest_equal(&a, &b));
+	close(rfd);
+	close(pfd);
+}
+
 static int
 setup_file(void **state)
 {
@@ -191,6 +228,7 @@ main(void)
 		cmocka_unit_test_setup(test_wrong_type_stops_there, setup_file),
 		cmocka_unit_test_setup(test_symlink_target, setup_file),
 		cmocka_unit_test_setup(test_cache, setup_file),
+		cmocka_unit_test_setup(test_cache_md5, setup_file),
 	};
 
 	if (geteuid() != 0) {
