@@ -166,8 +166,10 @@ def test_an_upgrade_is_followed_and_tsh_runs_the_new_program(tshconf,
     assert (r.returncode, lines(r)) == (0, [])
 
 
-def test_an_upgrade_with_a_tampered_file_is_refused(confdir, installed):
+def test_an_upgrade_with_a_tampered_file_is_refused(tshconf, installed):
+    confdir = tshconf
     assert tcbck(confdir, "-a", "--package", NAME).returncode == 0
+    assert chtcb(confdir, "on", f"/usr/bin/{NAME}").returncode == 0
     before = entry(confdir, f"/usr/bin/{NAME}")
     dpkg("-i", str(tool_v11(installed)))
     with open(f"/usr/bin/{NAME}", "ab") as f:      # after dpkg wrote it
@@ -177,6 +179,11 @@ def test_an_upgrade_with_a_tampered_file_is_refused(confdir, installed):
     assert f"tcbck: /usr/bin/{NAME}: does not match package {NAME} 1.1: " \
         "not recorded" in lines(r)
     assert entry(confdir, f"/usr/bin/{NAME}") == before   # not accepted
+    r = tsh(confdir, "-c", NAME)
+    assert (r.returncode, r.stdout) == (126, "") and "integrity" in r.stderr
+    r = tcbck(confdir, "-n", f"/usr/bin/{NAME}")
+    assert f"does not match package {NAME} 1.1: not what dpkg wrote" in \
+        r.stderr
 
 
 def test_a_purged_package_leaves_no_entry(confdir, installed):
