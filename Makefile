@@ -41,7 +41,7 @@ DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
 	python3-pexpect mandoc clang libclang-rt-14-dev auditd acl \
 	libpam-modules passwd tmux psmisc pamtester libbpf-dev bpftool \
-	liburing-dev
+	liburing-dev libcdb-dev liblmdb-dev
 
 # Libraries every program links through libtpath (lazy: after make deps).
 PKG_LIBS  = pam ncurses audit libcrypto libacl libbpf
@@ -180,6 +180,8 @@ $(PAM_MODULE): $(B)/obj/pam/pam_tpath.o $(LIB) pam/pam_tpath.map
 # The adversary helper also holds a terminal through an io_uring.
 $(B)/tests/helpers/adversary: HELPER_LDLIBS = $(shell pkg-config --libs liburing)
 
+# the index libraries compared (doc/INDEX.md), for this benchmark only
+$(B)/tests/bench/bench_index_libs: HELPER_LDLIBS += -lcdb -llmdb
 $(B)/tests/%: $(B)/obj/tests/%.o $(TSH_LIB) $(GETTY_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSH_LIB) $(GETTY_LIB) $(LIB) \
