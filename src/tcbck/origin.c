@@ -8,7 +8,6 @@
  * content is read again through a descriptor opened without following a
  * symbolic link, after the check: what is explained is what is there now.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "dpkg.h"
+#include "files.h"
 #include "tcbck.h"
 
 struct changed {
@@ -45,13 +45,11 @@ md5_now(const char *path, unsigned char md5[TP_MD5_LEN])
 	struct tp_digest d;
 	struct tp_err e;
 	struct stat sb;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC),
-	    rc = -1;
+	int fd = tp_open_regular(path, &sb), rc;
 
 	if (fd == -1)
 		return -1;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
-		rc = tp_hash_fd_md5(fd, TP_HASH_SHA256, &d, md5, path, &e);
+	rc = tp_hash_fd_md5(fd, TP_HASH_SHA256, &d, md5, path, &e);
 	close(fd);
 	return rc;
 }

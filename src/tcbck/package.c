@@ -10,7 +10,6 @@
  */
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -76,14 +75,13 @@ prehash_one(void *ctx, size_t i)
 	struct tp_digest d;
 	struct tp_err e;
 	struct stat sb;
-	int fd = open(f, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = tp_open_regular(f, &sb);
 
 	if (fd == -1)
 		return;		/* the recording says why */
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
-		(void)(h->md5 ? tcb_hash_cached_md5(fd, &sb, TP_HASH_SHA256,
-						    &d, md5, f, &e) :
-		       tcb_hash_cached(fd, &sb, TP_HASH_SHA256, &d, f, &e));
+	(void)(h->md5 ? tcb_hash_cached_md5(fd, &sb, TP_HASH_SHA256, &d, md5,
+					    f, &e) :
+	       tcb_hash_cached(fd, &sb, TP_HASH_SHA256, &d, f, &e));
 	close(fd);
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -122,6 +123,23 @@ tp_fd_reopen(int fd, int flags)
 	char proc[TP_FD_PROC_LEN];
 
 	return open(tp_fd_proc(fd, proc), flags | O_CLOEXEC | O_NOCTTY);
+}
+
+int
+tp_open_regular(const char *path, struct stat *sb)
+{
+	int pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC), fd = -1;
+
+	if (pfd == -1)
+		return -1;
+	if (fstat(pfd, sb) == 0) {
+		if (S_ISREG(sb->st_mode))
+			fd = tp_fd_reopen(pfd, O_RDONLY | O_NONBLOCK);
+		else
+			errno = EINVAL;
+	}
+	close(pfd);
+	return fd;
 }
 
 int

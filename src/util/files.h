@@ -39,6 +39,15 @@ int tp_fd_path(int fd, char *buf, size_t len);
 int tp_fd_reopen(int fd, int flags);
 
 /*
+ * Open path for reading only if it is a regular file (a final symbolic
+ * link not followed; a device or FIFO never opened for reading, which can
+ * have effects): its descriptor, *sb its state; -1 with errno (EINVAL for
+ * another type).
+ */
+struct stat;
+int tp_open_regular(const char *path, struct stat *sb);
+
+/*
  * path's directory (malloc'd: "/" for "/b", "." for "b") and its last
  * component (*base points into path).  -1 with EINVAL when the last
  * component is empty, "." or "..", ENOMEM when out of memory.
