@@ -317,12 +317,13 @@ b_trusted(struct shell *sh, int argc, char **argv)
 				continue;
 			why = tcb_escape_reason(&esc, e->path);
 			if (n == cap) {
-				char **nn = realloc(names, (cap = cap ? cap * 2 :
-							    64) * sizeof(*nn));
+				size_t ncap = cap ? cap * 2 : 64;
+				char **nn = realloc(names, ncap * sizeof(*nn));
 
 				if (nn == NULL)
 					break;
 				names = nn;
+				cap = ncap;
 			}
 			if (why ? asprintf(&names[n], "%s\t(runs other "
 					   "programs: %s)", de->d_name, why) != -1 :
@@ -331,7 +332,8 @@ b_trusted(struct shell *sh, int argc, char **argv)
 		}
 		closedir(d);
 	}
-	qsort(names, n, sizeof(*names), cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
 			printf("%s\n", names[i]);

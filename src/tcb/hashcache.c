@@ -4,14 +4,17 @@
  * algorithm), shared by the threads that check a database.
  *
  * Defends against a stale answer: a file's hash is kept only when its
- * size and times are the same after it was read as before, and looked up
- * only under all of them (a file written meanwhile has a new ctime).
+ * size and times are the same after it was read as before, and its change
+ * time is not within 50 ms of the read (times come from a coarse clock),
+ * and looked up only under all of them (a file written since has a new
+ * ctime).
  */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "hashcache.h"
 
@@ -96,6 +99,17 @@ out:
 	pthread_mutex_unlock(&cache_lock);
 }
 
+/* Was t less than RACY_NS before start (or after it)? */
+#define RACY_NS 50000000L	/* 50 ms: several ticks of any kernel's HZ */
+static bool
+recent(const struct timespec *t, const struct timespec *start)
+{
+	long long d = (long long)(start->tv_sec - t->tv_sec) * 1000000000LL +
+		      (start->tv_nsec - t->tv_nsec);
+
+	return d < RACY_NS;
+}
+
 /* The digest (and the MD5 too, when md5 is not NULL) of the file. */
 static int
 cached(int fd, const struct stat *st, enum tp_hash_alg alg,
@@ -104,6 +118,7 @@ cached(int fd, const struct stat *st, enum tp_hash_alg alg,
 {
 	struct hkey k;
 	struct stat after;
+	struct timespec start;
 	bool hit = false;
 	int rc;
 
@@ -128,12 +143,17 @@ cached(int fd, const struct stat *st, enum tp_hash_alg alg,
 	pthread_mutex_unlock(&cache_lock);
 	if (hit)
 		return 0;
+	clock_gettime(CLOCK_REALTIME, &start);
 	rc = md5 ? tp_hash_fd_md5(fd, alg, out, md5, path, err) :
 	     tp_hash_fd(fd, alg, out, path, err);
 	if (rc == -1)
 		return -1;
-	/* Cache only if the file did not change while it was read. */
-	if (fstat(fd, &after) == 0 && after.st_size == st->st_size &&
+	/* Cache only if the file did not change while it was read, nor
+	   shortly before: a file's times come from a coarse clock, so a
+	   write in the same tick as the read would leave them as they were
+	   (git's "racily clean" entries). */
+	if (!recent(&st->st_ctim, &start) &&
+	    fstat(fd, &after) == 0 && after.st_size == st->st_size &&
 	    after.st_mtim.tv_sec == st->st_mtim.tv_sec &&
 	    after.st_mtim.tv_nsec == st->st_mtim.tv_nsec &&
 	    after.st_ctim.tv_sec == st->st_ctim.tv_sec &&

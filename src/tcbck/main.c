@@ -115,6 +115,18 @@ expand_trees(struct tcbck *t, char **argv, int *argc)
 		if ((names[n++] = strdup(argv[i])) == NULL)
 			err(EXIT_USAGE, "out of memory");
 	}
+	/* what cannot be recorded under a tree is said, and passed over */
+	for (size_t i = 0, k = 0, all = n; i < all; i++) {
+		struct stat sb;
+
+		if (lstat(names[i], &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+			warnx("%s: a socket: not recorded", names[i]);
+			free(names[i]);
+			n--;
+		} else {
+			names[k++] = names[i];
+		}
+	}
 	if (n > INT_MAX)
 		errx(EXIT_USAGE, "-R: too many files");
 	prehash_files(t, (const char **)names, n, false);

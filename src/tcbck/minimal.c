@@ -7,13 +7,15 @@
  *
  * It reads, and changes nothing: the walk does not follow symbolic links,
  * the socket tables are the kernel's (/proc/net), and a process is named
- * by what /proc says of it, which a process may not forge (exe).
+ * by the name of its executable that /proc gives (as its own mount
+ * namespace sees it: a name, not proof of what runs).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fts.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -31,6 +33,7 @@ static const char *const checks[] = {
 	"compiler", "interpreter", "editor", "escape", "listening",
 	"setuid", "setgid", "world-writable", NULL,
 };
+#define PROGRAM_KINDS 3		/* the first checks: kinds of escapes */
 
 struct item {
 	const char *check;
@@ -91,7 +94,8 @@ judge(const struct tcbck *t, struct report *r, const char *path,
 	if (!(sb->st_mode & 0111) ||
 	    (why = tcb_escape_kind(&t->esc, path, &kind)) == NULL || !kind)
 		return;
-	for (const char *const *c = checks; c < checks + 3; c++)
+	/* the kinds that are checks of their own: compiler ... editor */
+	for (const char *const *c = checks; c < checks + PROGRAM_KINDS; c++)
 		if (strcmp(kind, *c) == 0)
 			add(r, *c, path, "%s", why);
 }
@@ -169,25 +173,33 @@ socket_owners(size_t *n)
 
 	*n = 0;
 	while (proc && (p = readdir(proc)) != NULL) {
-		char dir[300], link[64], exe[256] = "?";
+		char link[64], exe[256] = "?";
 		struct dirent *fd;
 		ssize_t len;
+		int pfd, fdd;
 		DIR *fds;
 
 		if (!isdigit((unsigned char)p->d_name[0]))
 			continue;
-		snprintf(dir, sizeof(dir), "/proc/%s/exe", p->d_name);
-		if ((len = readlink(dir, exe, sizeof(exe) - 1)) > 0)
-			exe[len] = '\0';
-		snprintf(dir, sizeof(dir), "/proc/%s/fd", p->d_name);
-		if ((fds = opendir(dir)) == NULL)
+		/* one directory of one process: its exe and its descriptors
+		   cannot be another's that took its PID meanwhile */
+		if ((pfd = openat(dirfd(proc), p->d_name, O_PATH | O_DIRECTORY |
+				  O_CLOEXEC)) == -1)
 			continue;
+		if ((len = readlinkat(pfd, "exe", exe, sizeof(exe) - 1)) > 0)
+			exe[len] = '\0';
+		fdd = openat(pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(pfd);
+		if (fdd == -1 || (fds = fdopendir(fdd)) == NULL) {
+			if (fdd != -1)
+				close(fdd);
+			continue;
+		}
 		while ((fd = readdir(fds)) != NULL) {
-			char path[600];
 			unsigned long ino;
 
-			snprintf(path, sizeof(path), "%s/%s", dir, fd->d_name);
-			if ((len = readlink(path, link, sizeof(link) - 1)) <= 0)
+			if ((len = readlinkat(dirfd(fds), fd->d_name, link,
+					      sizeof(link) - 1)) <= 0)
 				continue;
 			link[len] = '\0';
 			if (sscanf(link, "socket:[%lu]", &ino) != 1)
@@ -221,6 +233,8 @@ address(const char *hex, bool v6, char *out, size_t len)
 	unsigned port, words = v6 ? 4 : 1;
 	char txt[INET6_ADDRSTRLEN];
 
+	if (strspn(hex, "0123456789abcdefABCDEF") != 8 * words)
+		return false;
 	for (unsigned w = 0; w < words; w++) {
 		unsigned long word;
 		char part[9];
@@ -359,7 +373,8 @@ cmd_report(struct tcbck *t, const char *confdir)
 	walk(t, &r);
 	trusted_escapes(t, &r);
 	sockets(&r);
-	qsort(r.v, r.n, sizeof(*r.v), by_check);
+	if (r.n)
+		qsort(r.v, r.n, sizeof(*r.v), by_check);
 	for (size_t i = 0; i < r.n; i++) {
 		for (size_t c = 0; checks[c]; c++)
 			count[c] += strcmp(checks[c], r.v[i].check) == 0;

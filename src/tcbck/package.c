@@ -23,8 +23,9 @@
 #include "parallel.h"
 #include "tcbck.h"
 
-/* A conffile whose entry pins its content (a hash: the administrator
- * recorded it so, tcbck(8)): the entry is left as it is. */
+/* A conffile whose entry pins its content (the administrator recorded it
+ * as an ordinary file, with a hash and no package, tcbck(8)): the entry is
+ * left as it is. */
 static bool
 pinned_conffile(struct tcb_db *db, const char *f)
 {
@@ -33,7 +34,7 @@ pinned_conffile(struct tcb_db *db, const char *f)
 					    NULL;
 
 	free(canon);
-	return e && (e->have & TCB_HAS_HASH);
+	return e && (e->have & TCB_HAS_HASH) && e->package == NULL;
 }
 
 /* A file of the package (a new entry flagged TCB if trust): recorded (1),
@@ -93,7 +94,7 @@ prehash_files(const struct tcbck *t, const char **files, size_t n, bool md5)
 	tp_parallel(n, t->jobs, prehash_one, &h);
 }
 
-/* The content files (dpkg has a digest of them) of p[0..n). */
+/* The content files (listed, with a digest) of p[0..n). */
 static void
 prehash(const struct tcbck *t, const struct tcb_pkg *p, size_t n)
 {
@@ -101,13 +102,16 @@ prehash(const struct tcbck *t, const struct tcb_pkg *p, size_t n)
 	size_t total = 0, k = 0;
 
 	for (size_t i = 0; i < n; i++)
-		total += p[i].nsums;
+		total += p[i].nfiles;
 	if ((files = calloc(total + 1, sizeof(*files))) == NULL)
 		return;		/* slower, not wrong */
+	/* the package's files (its list) that have a digest: what md5sums
+	   names beside them is not the package's, and is never read */
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < p[i].nsums; j++)
-			if (!tcb_pkg_is_conffile(&p[i], p[i].sums[j].path))
-				files[k++] = p[i].sums[j].path;
+		for (size_t j = 0; j < p[i].nfiles; j++)
+			if (tcb_pkg_md5(&p[i], p[i].files[j]) &&
+			    !tcb_pkg_is_conffile(&p[i], p[i].files[j]))
+				files[k++] = p[i].files[j];
 	prehash_files(t, files, k, true);
 	free(files);
 }
@@ -229,17 +233,21 @@ by_package(const void *a, const void *b)
 
 /*
  * The package has programs (regular files with an execute bit) and every
- * one is flagged TCB: a new program of the package is flagged then too.
+ * one is flagged TCB, but those that run other programs, which chtcb on
+ * refuses: a new program of the package is flagged then too.
  */
 static bool
-all_trusted(const struct tcb_db *db, const struct held *h, size_t n)
+all_trusted(const struct tcbck *t, const struct held *h, size_t n)
 {
+	const struct tcb_db *db = &t->db;
 	unsigned programs = 0, flagged = 0;
 
 	for (size_t k = 0; k < n; k++) {
 		const struct tcb_entry *e = tcb_db_find_exact(db, h[k].path);
 
-		if (e && e->type == TCB_FILE && (e->mode & 0111)) {
+		if (e && e->type == TCB_FILE && (e->mode & 0111) &&
+		    ((e->mode & STZ_MODE_TCB) ||
+		     tcb_escape_reason(&t->esc, e->path) == NULL)) {
 			programs++;
 			flagged += (e->mode & STZ_MODE_TCB) != 0;
 		}
@@ -268,7 +276,9 @@ new_escape(struct tcbck *t, const char *canon)
 {
 	const char *why;
 
-	if (canon == NULL || tcb_db_find_exact(&t->db, canon) != NULL ||
+	if (canon == NULL)
+		return true;	/* not known not to be one: not trusted */
+	if (tcb_db_find_exact(&t->db, canon) != NULL ||
 	    (why = tcb_escape_reason(&t->esc, canon)) == NULL)
 		return false;
 	warnx("%s: runs other programs (%s): recorded, not flagged TCB "
@@ -328,7 +338,7 @@ sync_package(struct tcbck *t, const struct held *h, size_t n,
 		if ((canon = calloc(p->nfiles + 1, sizeof(*canon))) == NULL)
 			err(EXIT_USAGE, "out of memory");
 		prehash(t, p, 1);
-		record_again(t, p, all_trusted(&t->db, h, n), canon, c);
+		record_again(t, p, all_trusted(t, h, n), canon, c);
 		for (size_t k = 0; k < p->nfiles; k++)	/* the names, sorted */
 			if (canon[k])
 				canon[ncanon++] = canon[k];

@@ -206,6 +206,8 @@ tp_tree_names(const char *root, char ***names, size_t *n, struct tp_err *err)
 	while ((f = fts_read(fts)) != NULL) {
 		if (f->fts_info == FTS_DP)
 			continue;	/* a directory, after its names */
+		if (f->fts_info == FTS_NS && f->fts_errno == ENOENT)
+			continue;	/* gone since its directory was read */
 		if (f->fts_info == FTS_DNR || f->fts_info == FTS_ERR ||
 		    f->fts_info == FTS_NS) {
 			rc = tp_err_set(err, "%s: %s", f->fts_path,

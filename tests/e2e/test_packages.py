@@ -420,3 +420,25 @@ def test_a_pinned_conffile_is_kept(confdir, installed):
     Path(conf).write_text("setting = 3\n")
     r = tcbck(confdir, "-n", conf)
     assert r.returncode == 1 and "hash is" in r.stderr
+
+
+def test_a_package_trusted_but_its_shell_trusts_its_new_programs(shellpkg):
+    """chtcb --package on flags every program but the shell; that is
+    'all trusted' for --sync, which then flags a new program of the
+    package (and never the shell)."""
+    conf, where = shellpkg
+    dpkg("-i", str(shell_v11(where)))
+    assert tcbck(conf, "--sync").returncode == 0
+    r = chtcb(conf, "--package", "on", SHELL_PKG)
+    assert r.returncode == 1 and "runs other programs" in r.stderr
+    true = Path("/usr/bin/true").read_bytes()
+    dpkg("-i", str(build_deb(where, SHELL_PKG, "1.2", {
+        f"{SHELL_DIR}/hello": true,
+        f"{SHELL_DIR}/hello2": true + b"\0",
+        f"{SHELL_DIR}/sh": Path(os.path.realpath("/bin/sh")).read_bytes(),
+    }, mode=0o755)))
+    assert tcbck(conf, "--sync").returncode == 0
+    r = chtcb(conf, "query", f"{SHELL_DIR}/hello", f"{SHELL_DIR}/hello2",
+              f"{SHELL_DIR}/sh")
+    assert r.stdout == (f"{SHELL_DIR}/hello: on\n{SHELL_DIR}/hello2: on\n"
+                        f"{SHELL_DIR}/sh: off\n")

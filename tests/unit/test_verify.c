@@ -133,6 +133,12 @@ test_cache(void **state)
 	rfd = open(file, O_RDONLY | O_CLOEXEC);
 	pfd = open(file, O_PATH | O_CLOEXEC);
 	assert_int_equal(fstat(rfd, &sb), 0);
+	/* just written: hashed, not cached (its times are too close) */
+	assert_int_equal(tcb_hash_cached(rfd, &sb, TP_HASH_SHA512, &a, file,
+					 &err), 0);
+	assert_int_equal(tcb_hash_cached(pfd, &sb, TP_HASH_SHA512, &a, file,
+					 &err), -1);
+	usleep(60 * 1000);	/* older than the clock's coarseness */
 	assert_int_equal(tcb_hash_cached(pfd, &sb, TP_HASH_SHA512, &a, file,
 					 &err), -1);	/* not cached: reads */
 	assert_int_equal(tcb_hash_cached(rfd, &sb, TP_HASH_SHA512, &a, file,
@@ -166,6 +172,7 @@ test_cache_md5(void **state)
 	int rfd, pfd;
 
 	(void)state;
+	usleep(60 * 1000);	/* older than the clock's coarseness */
 	rfd = open(file, O_RDONLY | O_CLOEXEC);
 	pfd = open(file, O_PATH | O_CLOEXEC);
 	assert_int_equal(fstat(rfd, &sb), 0);
