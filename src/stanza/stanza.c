@@ -779,6 +779,8 @@ read_text(struct stz_doc *doc, int dfd, const char *base, const char *path,
 		doc->uid = st.st_uid;
 		doc->gid = st.st_gid;
 		doc->mode = st.st_mode & 07777;
+		doc->have_identity = true;
+		doc->identity = st;
 	}
 	return rc;
 }
@@ -817,6 +819,18 @@ fail:
 	free(base);
 	stz_free(doc);
 	return NULL;
+}
+
+int
+stz_dirfd(const struct stz_doc *doc)
+{
+	return doc->dirfd;
+}
+
+const struct stat *
+stz_identity(const struct stz_doc *doc)
+{
+	return doc->have_identity ? &doc->identity : NULL;
 }
 
 const char *

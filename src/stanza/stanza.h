@@ -72,6 +72,15 @@ struct stz_doc *stz_load_at(const char *dir, const char *name, unsigned flags,
 void stz_free(struct stz_doc *doc);
 
 const char *stz_path(const struct stz_doc *doc);
+/* The fstat of the file read (or last written by stz_commit), or NULL:
+ * which text the document is, for what is derived from it. */
+struct stat;
+const struct stat *stz_identity(const struct stz_doc *doc);
+/* The directory of a document loaded with STZ_LOCK (held locked), or -1. */
+int stz_dirfd(const struct stz_doc *doc);
+/* One stanza's lines, byte for byte (a newline ending the last), malloc'd
+ * and NUL-terminated; NULL when out of memory. */
+char *stz_stanza_text(const struct stz_stanza *st, size_t *len);
 size_t stz_count(const struct stz_doc *doc);	/* default: included */
 struct stz_stanza *stz_first(const struct stz_doc *doc);
 struct stz_stanza *stz_next(const struct stz_stanza *st);

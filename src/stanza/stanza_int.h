@@ -6,6 +6,7 @@
 #define TPATH_STANZA_INT_H
 
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include "stanza.h"
 
@@ -33,6 +34,9 @@ struct stz_doc {
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
+	/* the file read, or last written by stz_commit (fstat of its fd) */
+	bool have_identity;
+	struct stat identity;
 };
 
 void *stz_alloc(struct stz_doc *doc, size_t size);

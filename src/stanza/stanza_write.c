@@ -417,6 +417,28 @@ stz_set_version(struct stz_doc *doc, const char *name, unsigned version,
 }
 
 char *
+stz_stanza_text(const struct stz_stanza *st, size_t *lenp)
+{
+	const struct stz_line *l, *end = st->last ? st->last->next : NULL;
+	size_t len = 0;
+	char *buf, *p;
+
+	for (l = &st->head; l && l != end; l = l->next)
+		len += l->len;
+	if ((buf = malloc(len + 2)) == NULL)
+		return NULL;
+	for (p = buf, l = &st->head; l && l != end; l = l->next) {
+		memcpy(p, l->text, l->len);
+		p += l->len;
+	}
+	if (p > buf && p[-1] != '\n')
+		*p++ = '\n';		/* the file's last line */
+	*p = '\0';
+	*lenp = (size_t)(p - buf);
+	return buf;
+}
+
+char *
 stz_text(const struct stz_doc *doc, size_t *lenp)
 {
 	const struct stz_line *l;
@@ -503,6 +525,9 @@ stz_commit(struct stz_doc *doc, struct tp_err *err)
 			   "sync directory" : "writing", strerror(errno));
 	}
 	doc->exists |= renamed;
+	/* what is there now: this file, after the rename (which changes its
+	   ctime), for an index that must say which text it was made from */
+	doc->have_identity = rc == 0 && fstat(fd, &doc->identity) == 0;
 	if (close(fd) == -1 && rc == 0)
 		rc = tp_err_set(err, "%s: writing: %s", doc->path,
 				strerror(errno));

@@ -9,15 +9,19 @@
  */
 #include <acl/libacl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/acl.h>
+#include <unistd.h>
 
 #include "files.h"
 #include "ids.h"
+#include "safeopen.h"
+#include "tcbindex.h"
 #include "tcbdb.h"
 
 static const char *const known_attrs[] = {
@@ -260,6 +264,67 @@ struct tcb_added {
 	struct tcb_entry e;
 };
 
+/* An entry looked up in the index: its stanza, parsed alone. */
+struct tcb_looked {
+	struct tcb_looked *next;
+	struct stz_doc *doc;
+	struct tcb_entry e;
+};
+
+/*
+ * The index, if it is the text's: 0 (db->index set), 1 when the text must
+ * be read (no index, another text's, no text), -1 when the text or the
+ * index is refused.  The text is opened as stz_load(STZ_SAFE) opens it,
+ * for its identity only.
+ */
+static int
+open_index(struct tcb_db *db, struct tp_err *err)
+{
+	char *base = NULL;
+	struct stat id;
+	int dfd, fd, rc = 1;
+
+	if ((dfd = tp_open_parent_safe(db->path, &base, err)) == -1)
+		return -1;
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	free(base);
+	if (fd != -1) {
+		rc = tp_check_fd(fd, db->path, err) == -1 ? -1 :
+		     fstat(fd, &id) == -1 ? 1 : 0;
+		close(fd);
+	}
+	if (rc == 0 && (db->index = calloc(1, sizeof(*db->index))) == NULL)
+		rc = tp_err_set(err, "out of memory");
+	else if (rc == 0 &&
+		 (rc = tcb_index_open(db->index, dfd, &id, err)) != 0) {
+		free(db->index);
+		db->index = NULL;
+	}
+	close(dfd);
+	return rc;
+}
+
+/* Root, having read the text whole: its index, if the one there is not. */
+static void
+refresh_index(const struct tcb_db *db)
+{
+	const struct stat *id = stz_identity(db->doc);
+	struct tcb_index x;
+	struct tp_err err;
+	char *base = NULL;
+	int dfd;
+
+	if (geteuid() != 0 || id == NULL ||
+	    (dfd = tp_open_parent_safe(db->path, &base, &err)) == -1)
+		return;
+	free(base);
+	if (tcb_index_open(&x, dfd, id, &err) == 0)
+		tcb_index_close(&x);
+	else	/* the old one stays if this fails: stale, so never used */
+		(void)tcb_index_write(dfd, db->doc, id, &err);
+	close(dfd);
+}
+
 int
 tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
 	    struct tp_err *err)
@@ -267,13 +332,20 @@ tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
 	struct stz_stanza *st, *def;
 	unsigned version;
 	size_t i = 0;
+	int rc;
 
 	memset(db, 0, sizeof(*db));
 	if (asprintf(&db->path, "%s/%s", confdir, TCB_DB_FILE) == -1) {
 		db->path = NULL;
 		return tp_err_set(err, "out of memory");
 	}
-	db->doc = stz_load(db->path, STZ_SAFE | flags, err);
+	if ((flags & TCB_DB_LOOKUP) && (rc = open_index(db, err)) != 1) {
+		if (rc == 0)
+			return 0;
+		goto fail;
+	}
+	db->doc = stz_load(db->path, STZ_SAFE | (flags & ~TCB_DB_LOOKUP),
+			   err);
 	if (db->doc == NULL)
 		goto fail;
 	version = stz_version(db->doc, TCB_DB_FILE);
@@ -303,6 +375,8 @@ tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
 			goto fail;
 		st->data = &db->entries[i++];
 	}
+	if (!(flags & STZ_LOCK))	/* a writer's commit writes it */
+		refresh_index(db);
 	return 0;
 fail:
 	tcb_db_free(db);
@@ -313,10 +387,20 @@ void
 tcb_db_free(struct tcb_db *db)
 {
 	struct tcb_added *a, *next;
+	struct tcb_looked *l, *lnext;
 
 	for (a = db->added; a; a = next) {
 		next = a->next;
 		free(a);
+	}
+	for (l = db->looked; l; l = lnext) {
+		lnext = l->next;
+		stz_free(l->doc);
+		free(l);
+	}
+	if (db->index) {
+		tcb_index_close(db->index);
+		free(db->index);
 	}
 	stz_free(db->doc);
 	free(db->entries);
@@ -327,33 +411,77 @@ tcb_db_free(struct tcb_db *db)
 struct tcb_entry *
 tcb_db_next(const struct tcb_db *db, const struct tcb_entry *e)
 {
-	struct stz_stanza *st = e ? stz_next(e->st) : stz_first(db->doc);
+	struct stz_stanza *st;
+
+	if (db->doc == NULL)
+		return NULL;		/* looked up one by one */
+	st = e ? stz_next(e->st) : stz_first(db->doc);
 
 	while (st && st->data == NULL)		/* default: */
 		st = stz_next(st);
 	return st ? st->data : NULL;
 }
 
+/*
+ * path's entry from the index: its stanza (with default:) parsed alone,
+ * and kept until the database is freed.  One that does not parse is no
+ * entry (fail closed: a damaged index trusts nothing).
+ */
+static struct tcb_entry *
+looked_up(const struct tcb_db *cdb, const char *path)
+{
+	struct tcb_db *db = (struct tcb_db *)cdb;  /* remembers lookups */
+	struct tcb_looked *l;
+	struct stz_stanza *st;
+	struct tp_err err;
+	size_t len;
+	char *text;
+
+	for (l = db->looked; l; l = l->next)
+		if (strcmp(l->e.path, path) == 0)
+			return &l->e;
+	if (tcb_index_text(db->index, path, &text, &len) != 0)
+		return NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->doc = stz_parse(db->path, text, len, &err)) == NULL ||
+	    (st = stz_find(l->doc, path)) == NULL ||
+	    tcb_entry_parse(l->doc, st, &l->e, &err) == -1) {
+		if (l)
+			stz_free(l->doc);
+		free(l);
+		free(text);
+		return NULL;
+	}
+	free(text);
+	st->data = &l->e;
+	l->next = db->looked;
+	db->looked = l;
+	return &l->e;
+}
+
 struct tcb_entry *
 tcb_db_find_exact(const struct tcb_db *db, const char *path)
 {
-	struct stz_stanza *st = stz_find(db->doc, path);
+	struct stz_stanza *st;
 
+	if (db->doc == NULL)
+		return db->index ? looked_up(db, path) : NULL;
+	st = stz_find(db->doc, path);
 	return st ? st->data : NULL;
 }
 
 struct tcb_entry *
 tcb_db_find(const struct tcb_db *db, const char *path)
 {
-	struct stz_stanza *st = stz_find(db->doc, path);
+	struct tcb_entry *e = tcb_db_find_exact(db, path);
 	char *canon;
 
 	/* as recorded: the directory resolved, a final symlink not */
-	if (st == NULL && (canon = tp_path_canonical(path)) != NULL) {
-		st = stz_find(db->doc, canon);
+	if (e == NULL && (canon = tp_path_canonical(path)) != NULL) {
+		e = tcb_db_find_exact(db, canon);
 		free(canon);
 	}
-	return st ? st->data : NULL;
+	return e;
 }
 
 /* The entry of a stanza that has none yet. */
@@ -428,9 +556,18 @@ tcb_entry_in_class(const struct tcb_entry *e, const char *class)
 int
 tcb_db_commit(struct tcb_db *db, struct tp_err *err)
 {
-	if (stz_set_version(db->doc, TCB_DB_FILE, TCB_DB_VERSION, err) == -1)
+	const struct stat *id;
+	struct tp_err ignored;
+
+	if (stz_set_version(db->doc, TCB_DB_FILE, TCB_DB_VERSION, err) == -1 ||
+	    stz_commit(db->doc, err) == -1)
 		return -1;
-	return stz_commit(db->doc, err);
+	/* the text is in place: now its index (a writer killed before it
+	   is done leaves the old one, another text's: never used) */
+	if ((id = stz_identity(db->doc)) != NULL)
+		(void)tcb_index_write(stz_dirfd(db->doc), db->doc, id,
+				      &ignored);
+	return 0;
 }
 
 bool

@@ -62,13 +62,22 @@ struct tcb_entry {
  * entry of every stanza but default:.  Iterate with tcb_db_next().
  */
 struct tcb_db {
-	struct stz_doc *doc;
+	struct stz_doc *doc;		/* NULL when looked up in the index */
 	char *path;			/* confdir/sysck.cfg */
 	struct tcb_entry *entries;	/* the block loaded with the file */
 	struct tcb_added *added;	/* entries recorded since */
+	struct tcb_index *index;	/* TCB_DB_LOOKUP, when it is the text's */
+	struct tcb_looked *looked;	/* the entries looked up in it */
 };
 
-/* flags: STZ_LOCK to change the database, STZ_CREATE if it may be missing. */
+/*
+ * flags: STZ_LOCK to change the database, STZ_CREATE if it may be missing,
+ * TCB_DB_LOOKUP to look files up one by one (tcb_db_find) through the
+ * index where it is the text's (tcbindex.h), and tcb_db_next then not
+ * used.  Otherwise the text is read whole; root then writes the index of
+ * what it read.  Every commit writes the index of the new text.
+ */
+#define TCB_DB_LOOKUP	(1u << 8)
 int tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
 		struct tp_err *err);
 void tcb_db_free(struct tcb_db *db);
@@ -86,7 +95,8 @@ bool tcb_entry_trusted(const struct tcb_entry *e, const char **why);
 /* Read (and check) one stanza of doc; used by load and by tcbck -a -f. */
 int tcb_entry_parse(struct stz_doc *doc, struct stz_stanza *st,
 		    struct tcb_entry *e, struct tp_err *err);
-/* First or next entry in file order (NULL to start), NULL at the end. */
+/* First or next entry in file order (NULL to start), NULL at the end
+ * (and at once when the database was loaded through its index). */
 struct tcb_entry *tcb_db_next(const struct tcb_db *db,
 			      const struct tcb_entry *e);
 
