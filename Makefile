@@ -46,7 +46,9 @@ DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 # Libraries every program links through libtpath (lazy: after make deps).
 PKG_LIBS  = pam ncurses audit libcrypto libacl libbpf
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS))
-PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS))
+# tinycdb (doc/INDEX.md) has no pkg-config file; its PIC archive serves the
+# programs and the PAM module alike
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS)) -l:libcdb_pic.a
 CMOCKA_LDLIBS = $(shell pkg-config --libs cmocka)
 
 WERROR ?= $(if $(CI),1,)
@@ -181,7 +183,7 @@ $(PAM_MODULE): $(B)/obj/pam/pam_tpath.o $(LIB) pam/pam_tpath.map
 $(B)/tests/helpers/adversary: HELPER_LDLIBS = $(shell pkg-config --libs liburing)
 
 # the index libraries compared (doc/INDEX.md), for this benchmark only
-$(B)/tests/bench/bench_index_libs: HELPER_LDLIBS += -lcdb -llmdb
+$(B)/tests/bench/bench_index_libs: HELPER_LDLIBS += -llmdb
 $(B)/tests/%: $(B)/obj/tests/%.o $(TSH_LIB) $(GETTY_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TSH_LIB) $(GETTY_LIB) $(LIB) \

@@ -146,7 +146,7 @@ open_tsh(struct tp_prog *prog, struct tp_err *err)
 	struct tcb_db db;
 	enum tp_prog_status st;
 
-	if (tcb_db_load(&db, port.confdir, 0, err) == -1)
+	if (tcb_db_load(&db, port.confdir, TCB_DB_LOOKUP, err) == -1)
 		return -1;
 	st = tp_prog_open(&db, port.pc.tsh, NULL, prog, err);
 	tcb_db_free(&db);

@@ -116,7 +116,7 @@ sh_load_config(struct shell *sh)
 	sh->trusted_ok = false;
 	sh_setvar(sh, "PATH", TSH_DEFAULT_PATH, true);
 	sh_setvar(sh, "IFS", TSH_IFS, false);
-	if (tcb_db_load(&sh->db, sh->confdir, 0, &err) == -1) {
+	if (tcb_db_load(&sh->db, sh->confdir, TCB_DB_LOOKUP, &err) == -1) {
 		snprintf(sh->why, sizeof(sh->why), "%s", err.msg);
 		goto out;
 	}

@@ -239,8 +239,11 @@ main(int argc, char **argv)
 	on = strcmp(op, "on") == 0;
 	if (!query && !on && strcmp(op, "off") != 0)
 		usage(stderr, EXIT_USAGE);
-	if (tcb_db_load(&db, confdir, query ? 0 : STZ_LOCK | STZ_CREATE,
-			&er) == -1 || tcb_escapes_load(&esc, confdir, &er) == -1)
+	/* a query of files looks each up (in the index, where it is the
+	   text's); of trees and packages it reads all */
+	if (tcb_db_load(&db, confdir, !query ? STZ_LOCK | STZ_CREATE :
+			tree || package ? 0 : TCB_DB_LOOKUP, &er) == -1 ||
+	    tcb_escapes_load(&esc, confdir, &er) == -1)
 		errx(EXIT_USAGE, "%s", er.msg);
 	for (int i = 1; i < argc; i++) {
 		struct stat sb;

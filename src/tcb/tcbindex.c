@@ -85,6 +85,13 @@ tcb_index_write(int dirfd, const struct stz_doc *doc, const struct stat *id,
 }
 
 int
+tcb_index_map(struct tcb_index *x, int fd)
+{
+	x->fd = fd;
+	return cdb_init(&x->cdb, fd) == 0 ? 0 : -1;
+}
+
+int
 tcb_index_open(struct tcb_index *x, int dirfd, const struct stat *id,
 	       struct tp_err *err)
 {
@@ -99,7 +106,7 @@ tcb_index_open(struct tcb_index *x, int dirfd, const struct stat *id,
 		       tp_err_set(err, "%s: %s", TCB_INDEX_FILE,
 				  strerror(errno));
 	if (tp_check_fd(x->fd, TCB_INDEX_FILE, err) == -1 ||
-	    (cdb_init(&x->cdb, x->fd) != 0 &&
+	    (tcb_index_map(x, x->fd) != 0 &&
 	     tp_err_set(err, "%s: not an index: %s", TCB_INDEX_FILE,
 			strerror(errno)) == -1)) {
 		close(x->fd);

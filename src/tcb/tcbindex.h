@@ -48,5 +48,8 @@ int tcb_index_open(struct tcb_index *x, int dirfd, const struct stat *id,
 int tcb_index_text(struct tcb_index *x, const char *path, char **text,
 		   size_t *len);
 void tcb_index_close(struct tcb_index *x);
+/* Map the index open at fd, whose it is not asked (tcb_index_open, and
+ * the fuzz target): 0, or -1. */
+int tcb_index_map(struct tcb_index *x, int fd);
 
 #endif

@@ -1,0 +1,83 @@
+/*
+ * fuzz_index.c - libFuzzer target for the reader of sysck.cdb, the index
+ * of sysck.cfg (src/tcb/tcbindex.c), below its check of whose it is: the
+ * input is the index file.
+ *
+ * Every key that names a path (up to 64) is looked up as tsh looks a
+ * program up: its text (with default:'s) taken, parsed alone, and read as
+ * an entry.  Every step must hold:
+ *  1. The text is NUL-terminated at the length given.
+ *  2. Parsed, the stanza found is the one asked for, and an entry read
+ *     from it has that path.
+ * tinycdb checks every position against the map; the sanitizers watch.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define FUZZ_TARGET "fuzz_index"
+#include "fuzz.h"
+#include "tcbdb.h"
+#include "tcbindex.h"
+
+static void
+look_up(struct tcb_index *x, const char *path)
+{
+	struct stz_stanza *st;
+	struct stz_doc *doc;
+	struct tcb_entry e;
+	struct tp_err err;
+	size_t len;
+	char *text;
+
+	if (tcb_index_text(x, path, &text, &len) != 0)
+		return;
+	if (strlen(text) > len || text[len] != '\0')
+		fail("text of %s not terminated at %zu", path, len);
+	if ((doc = stz_parse("sysck.cfg", text, len, &err)) != NULL) {
+		if ((st = stz_find(doc, path)) != NULL) {
+			memset(&e, 0, sizeof(e));
+			if (strcmp(st->name, path) != 0)
+				fail("asked %s, found %s", path, st->name);
+			if (tcb_entry_parse(doc, st, &e, &err) == 0 &&
+			    strcmp(e.path, path) != 0)
+				fail("entry %s for %s", e.path, path);
+		}
+		stz_free(doc);
+	}
+	free(text);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int fd = memfd_create("fuzz_index", MFD_CLOEXEC);
+	struct tcb_index x;
+	unsigned pos, n = 0;
+	char keys[64][256];
+
+	if (fd == -1 || write(fd, data, size) != (ssize_t)size)
+		fail("memfd");
+	if (tcb_index_map(&x, fd) != 0) {
+		close(fd);
+		return 0;
+	}
+	cdb_seqinit(&pos, &x.cdb);
+	while (n < 64 && cdb_seqnext(&pos, &x.cdb) > 0) {
+		unsigned kl = cdb_keylen(&x.cdb);
+		const char *k = cdb_getkey(&x.cdb);
+
+		if (k == NULL || kl == 0 || kl >= sizeof(keys[0]) ||
+		    k[0] != '/' || memchr(k, '\0', kl))
+			continue;
+		memcpy(keys[n], k, kl);
+		keys[n++][kl] = '\0';
+	}
+	for (unsigned i = 0; i < n; i++)
+		look_up(&x, keys[i]);
+	look_up(&x, "/usr/bin/true");
+	tcb_index_close(&x);
+	return 0;
+}
