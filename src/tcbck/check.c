@@ -61,7 +61,7 @@ check_links(struct tcbck *t, const struct tcb_entry *e, int fd,
 		if (in)
 			known += in->count - 1;
 		for (unsigned i = 0; in && i < e->nlinks; i++)
-			if (stz_find(t->db.doc, e->links[i]))
+			if (tcb_db_find_exact(&t->db, e->links[i]))
 				known--;	/* counted as an entry too */
 		if (sb.st_nlink > known)
 			finding_add(out, e->path, "links", true, "%lu hard "

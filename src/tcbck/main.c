@@ -301,6 +301,18 @@ select_entries(struct tcbck *t, char **argv, int argc, size_t *n)
 	struct tcb_entry **named = resolve_operands(t, argv, argc), **sel, *en;
 	size_t cap = 16;
 
+	if (t->db.doc == NULL) {	/* looked up: paths only, as named */
+		*n = 0;
+		for (int i = 0; i < argc; i++) {
+			int k = 0;
+
+			while (k < i && named[k] != named[i])
+				k++;
+			if (k == i)
+				named[(*n)++] = named[i];
+		}
+		return named;
+	}
 	if ((sel = malloc(cap * sizeof(*sel))) == NULL)
 		err(EXIT_USAGE, "out of memory");
 	*n = 0;
@@ -319,6 +331,35 @@ select_entries(struct tcbck *t, char **argv, int argc, size_t *n)
 	}
 	free(named);
 	return sel;
+}
+
+/*
+ * -n of paths alone looks them up in the index (sysck.cfg(5)), unless one
+ * is a file of several names: their count needs every entry, so the text
+ * is then read whole.
+ */
+static void
+load_for_check(struct tcbck *t, const char *confdir, char **argv, int argc)
+{
+	bool paths = t->mode == FIX_NONE && argc > 0;
+	struct stat sb;
+
+	for (int i = 0; paths && i < argc; i++)
+		paths = argv[i][0] == '/';
+	if (!paths) {
+		load_db(t, confdir, t->mode == FIX_NONE ? 0 : STZ_LOCK);
+		return;
+	}
+	load_db(t, confdir, TCB_DB_LOOKUP);
+	for (int i = 0; t->db.doc == NULL && i < argc; i++) {
+		const struct tcb_entry *e = tcb_db_find(&t->db, argv[i]);
+
+		if (e && lstat(e->path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    sb.st_nlink > 1) {
+			tcb_db_free(&t->db);
+			load_db(t, confdir, 0);
+		}
+	}
 }
 
 /* -n|-p|-t|-y ALL|tree [DIR...]|CLASS...|PATH... */
@@ -347,7 +388,7 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 	if (t->mode == FIX_ASK && (t->tty = fopen("/dev/tty", "r+e")) == NULL)
 		errx(EXIT_USAGE, "-t needs a terminal to ask on: %s",
 		     strerror(errno));
-	load_db(t, confdir, t->mode == FIX_NONE ? 0 : STZ_LOCK);
+	load_for_check(t, confdir, argv, argc);
 	if (tcb_escapes_load(&t->esc, confdir, &e) == -1)
 		errx(EXIT_USAGE, "%s", e.msg);
 	sel = select_entries(t, argv, argc, &n);

@@ -1,5 +1,6 @@
 """sysck.cdb, the index of sysck.cfg: believed only when it is the text's,
 under writers killed at any point and writers at once."""
+import json
 import os
 import random
 import shutil
@@ -165,3 +166,32 @@ def test_concurrent_writers_leave_the_index_the_texts(confdir, procs):
     assert fresh(confdir)
     r = chtcb(confdir, "query", "/usr/bin/ls", "/usr/bin/ln")
     assert r.stdout == "/usr/bin/ls: on\n/usr/bin/ln: on\n"
+
+
+def test_tcbck_n_of_paths_looks_them_up(confdir, tmp_path):
+    """tcbck -n PATH reads the entries it names from the index: what it
+    finds is the text's (an old index put back is not believed), a change
+    of the file is found, and a file of several names is still counted
+    against every entry (the text read whole for it)."""
+    setup_db(confdir)
+    f = tmp_path / "one"
+    f.write_text("one\n")
+    assert tcbck(confdir, "-a", str(f)).returncode == 0
+    old = confdir / "old.cdb"
+    shutil.copy(confdir / "sysck.cdb", old)
+    r = tcbck(confdir, "--json", "-n", str(f), "/usr/bin/true", str(f))
+    assert r.returncode == 0 and json.loads(r.stdout)["checked"] == 2
+    f.write_text("two\n")
+    r = tcbck(confdir, "-n", str(f))
+    assert r.returncode == 1 and "hash" in r.stdout + r.stderr
+    assert tcbck(confdir, "-d", str(f)).returncode == 0
+    os.replace(old, confdir / "sysck.cdb")      # it still names f
+    r = tcbck(confdir, "-n", str(f))
+    assert r.returncode == 2 and "not in the database" in r.stderr
+    assert fresh(confdir)
+    os.link(f, tmp_path / "other")
+    assert tcbck(confdir, "-a", str(f)).returncode == 0
+    r = tcbck(confdir, "-n", str(f))
+    assert r.returncode == 1 and "1 hard link not recorded" in r.stderr
+    assert tcbck(confdir, "-a", str(tmp_path / "other")).returncode == 0
+    assert tcbck(confdir, "-n", str(f)).returncode == 0   # named by both
