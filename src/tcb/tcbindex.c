@@ -8,8 +8,10 @@
  * position against the map's size, and a stanza that does not parse
  * makes the lookup fail (the file is then no trusted program).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,39 @@ add(struct cdb_make *m, const char *key, unsigned klen, const char *val,
 	       cdb_make_add(m, key, klen, val, (unsigned)vlen);
 }
 
+#define TMP_PREFIX "." TCB_INDEX_FILE ".tmp"
+
+/* The temporary files of writers killed (their process gone): removed. */
+static void
+remove_stale(int dirfd)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char *pid = de->d_name + strlen(TMP_PREFIX);
+		char *end;
+		long n;
+
+		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0 ||
+		    *pid < '1' || *pid > '9')
+			continue;
+		errno = 0;
+		n = strtol(pid, &end, 10);
+		if (*end == '\0' && errno == 0 && n <= INT32_MAX &&
+		    kill((pid_t)n, 0) == -1 && errno == ESRCH)
+			unlinkat(dirfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
 int
 tcb_index_write(int dirfd, const struct stz_doc *doc, const struct stat *id,
 		struct tp_err *err)
@@ -52,8 +87,8 @@ tcb_index_write(int dirfd, const struct stz_doc *doc, const struct stat *id,
 	bool renamed = false;
 	int fd, rc = 0;
 
-	snprintf(tmp, sizeof(tmp), "." TCB_INDEX_FILE ".tmp%ld",
-		 (long)getpid());
+	remove_stale(dirfd);
+	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%ld", (long)getpid());
 	fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW |
 		    O_CLOEXEC, 0644);
 	if (fd == -1)

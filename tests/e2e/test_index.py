@@ -154,6 +154,10 @@ def test_sigkill_leaves_the_index_the_texts_or_stale(confdir, procs):
         procs.kill(p)
         seen[fresh(confdir)] += 1
     assert seen[True] > 5 and seen[False] > 0, seen
+    assert tcbck(confdir, "-a", "/usr/bin/true").returncode == 0
+    assert fresh(confdir)
+    left = [n for n in os.listdir(confdir) if ".tmp" in n]
+    assert left == [], left         # the killed writers' files removed
 
 
 def test_concurrent_writers_leave_the_index_the_texts(confdir, procs):
