@@ -162,6 +162,31 @@ cached(int fd, const struct stat *st, enum tp_hash_alg alg,
 	return 0;
 }
 
+bool
+tcb_hash_known(const struct stat *st, enum tp_hash_alg alg,
+	       struct tp_digest *out)
+{
+	struct hkey k;
+	bool hit = false;
+
+	memset(&k, 0, sizeof(k));
+	k.dev = st->st_dev;
+	k.ino = st->st_ino;
+	k.size = st->st_size;
+	k.mtime = st->st_mtim;
+	k.ctime = st->st_ctim;
+	k.alg = alg;
+	pthread_mutex_lock(&cache_lock);
+	if (cache_n) {
+		struct hslot *s = slot(cache, cache_n, &k);
+
+		if ((hit = s->used))
+			*out = s->d;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return hit;
+}
+
 int
 tcb_hash_cached(int fd, const struct stat *st, enum tp_hash_alg alg,
 		struct tp_digest *out, const char *path, struct tp_err *err)

@@ -4,6 +4,7 @@
 #ifndef TPATH_HASHCACHE_H
 #define TPATH_HASHCACHE_H
 
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "hash.h"
@@ -17,6 +18,10 @@
 int tcb_hash_cached(int fd, const struct stat *st, enum tp_hash_alg alg,
 		    struct tp_digest *out, const char *path,
 		    struct tp_err *err);
+/* Has a file of st's identity been hashed (with alg) by this process?
+ * Its digest then into out. */
+bool tcb_hash_known(const struct stat *st, enum tp_hash_alg alg,
+		    struct tp_digest *out);
 /* The same, and the MD5 of the same bytes (tp_hash_fd_md5), cached
  * together: what a package's file is checked with (dpkg.h). */
 int tcb_hash_cached_md5(int fd, const struct stat *st, enum tp_hash_alg alg,

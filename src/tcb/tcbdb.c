@@ -269,6 +269,7 @@ struct tcb_looked {
 	struct tcb_looked *next;
 	struct stz_doc *doc;
 	struct tcb_entry e;
+	struct tcb_proof proof;
 };
 
 /*
@@ -321,7 +322,7 @@ refresh_index(const struct tcb_db *db)
 	if (tcb_index_open(&x, dfd, id, &err) == 0)
 		tcb_index_close(&x);
 	else	/* the old one stays if this fails: stale, so never used */
-		(void)tcb_index_write(dfd, db->doc, id, &err);
+		(void)tcb_index_write(dfd, db->doc, id, false, &err);
 	close(dfd);
 }
 
@@ -453,6 +454,10 @@ looked_up(const struct tcb_db *cdb, const char *path)
 		return NULL;
 	}
 	free(text);
+	if ((l->e.have & TCB_HAS_HASH) &&
+	    tcb_index_proof(db->index, path, &l->proof) == 0 &&
+	    tp_digest_equal(&l->proof.digest, &l->e.hash))
+		l->e.proof = &l->proof;
 	st->data = &l->e;
 	l->next = db->looked;
 	db->looked = l;
@@ -565,7 +570,7 @@ tcb_db_commit(struct tcb_db *db, struct tp_err *err)
 	/* the text is in place: now its index (a writer killed before it
 	   is done leaves the old one, another text's: never used) */
 	if ((id = stz_identity(db->doc)) != NULL)
-		(void)tcb_index_write(stz_dirfd(db->doc), db->doc, id,
+		(void)tcb_index_write(stz_dirfd(db->doc), db->doc, id, true,
 				      &ignored);
 	return 0;
 }

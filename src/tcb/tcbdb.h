@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "hash.h"
+#include "proof.h"
 #include "stanza.h"
 #include "tperr.h"
 
@@ -55,6 +56,8 @@ struct tcb_entry {
 	char **classes, **links, **symlinks, **program;
 	unsigned nclasses, nlinks, nsymlinks, nprogram;
 	struct stz_stanza *st;
+	/* from the index: the content as hashed, its digest the entry's */
+	const struct tcb_proof *proof;
 };
 
 /*

@@ -19,11 +19,15 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "hashcache.h"
 #include "safeopen.h"
+#include "tcbdb.h"
 #include "tcbindex.h"
 
-/* Keys that no path can be: a path is absolute and has no NUL. */
-static const char key_meta[] = "\0meta", key_default[] = "\0default";
+/* Keys that no path can be: a path is absolute and has no NUL.  A proof
+   is under key_proof followed by the path. */
+static const char key_meta[] = "\0meta", key_default[] = "\0default",
+		  key_boot[] = "\0boot", key_proof[] = "\0hash";
 #define KEYLEN(k) ((unsigned)sizeof(k) - 1)
 
 /* "tpath-index 1 dev ino size mtime ctime" of the text. */
@@ -43,6 +47,135 @@ add(struct cdb_make *m, const char *key, unsigned klen, const char *val,
 {
 	return vlen > UINT32_MAX ? -1 :
 	       cdb_make_add(m, key, klen, val, (unsigned)vlen);
+}
+
+/* Is the index of this boot (its proofs hold)?  Asked once. */
+static bool
+this_boot(struct tcb_index *x)
+{
+	char id[TCB_BOOT_ID_LEN + 1];
+
+	if (x->boot == 0)
+		x->boot = cdb_find(&x->cdb, key_boot, KEYLEN(key_boot)) > 0 &&
+			  cdb_datalen(&x->cdb) == TCB_BOOT_ID_LEN &&
+			  tcb_boot_id(id) == 0 && cdb_getdata(&x->cdb) &&
+			  memcmp(cdb_getdata(&x->cdb), id,
+				 TCB_BOOT_ID_LEN) == 0 ? 1 : -1;
+	return x->boot == 1;
+}
+
+/* key_proof followed by path, malloc'd; its length in *klen. */
+static char *
+proof_key(const char *path, unsigned *klen)
+{
+	size_t n = strlen(path);
+	char *k;
+
+	if (n > UINT32_MAX - KEYLEN(key_proof) ||
+	    (k = malloc(KEYLEN(key_proof) + n)) == NULL)
+		return NULL;
+	memcpy(k, key_proof, KEYLEN(key_proof));
+	memcpy(k + KEYLEN(key_proof), path, n);
+	*klen = (unsigned)(KEYLEN(key_proof) + n);
+	return k;
+}
+
+int
+tcb_index_proof(struct tcb_index *x, const char *path, struct tcb_proof *p)
+{
+	unsigned klen;
+	char *k;
+	int rc = 1;
+
+	if (!this_boot(x) || (k = proof_key(path, &klen)) == NULL)
+		return 1;
+	if (cdb_find(&x->cdb, k, klen) > 0 && cdb_getdata(&x->cdb) &&
+	    tcb_proof_parse(cdb_getdata(&x->cdb), cdb_datalen(&x->cdb),
+			    p) == 0)
+		rc = 0;
+	free(k);
+	return rc;
+}
+
+/*
+ * The proof for a trusted program's entry, if this process hashed the file
+ * as it is now (hashcache.c keeps only what did not change while read,
+ * nor shortly before), or the old index proves it as it is now, or (when
+ * hash_now) it is hashed now: 0, else 1.
+ */
+static int
+make_proof(const struct tcb_entry *e, struct tcb_index *old, bool hash_now,
+	   struct tcb_proof *p)
+{
+	struct tcb_proof was;
+	struct tp_err err;
+	struct stat sb;
+	int fd;
+
+	if (!(e->mode & STZ_MODE_TCB) || !(e->have & TCB_HAS_HASH) ||
+	    e->size_volatile ||
+	    tcb_proof_identity(AT_FDCWD, e->path, p, &sb) == -1)
+		return 1;
+	if (tcb_hash_known(&sb, e->hash.alg, &p->digest))
+		return tp_digest_equal(&p->digest, &e->hash) ? 0 : 1;
+	if (old && tcb_index_proof(old, e->path, &was) == 0 &&
+	    tcb_proof_same(&was, p) && tp_digest_equal(&was.digest, &e->hash)) {
+		p->digest = was.digest;
+		return 0;
+	}
+	if (!hash_now || (fd = tp_open_regular(e->path, &sb)) == -1)
+		return 1;
+	/* what was hashed is the file at fd: the proof takes its identity */
+	if (tcb_proof_identity(fd, "", p, &sb) == -1 ||
+	    tcb_hash_cached(fd, &sb, e->hash.alg, &p->digest, e->path,
+			    &err) == -1 ||
+	    !tcb_hash_known(&sb, e->hash.alg, &p->digest)) {
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	return tp_digest_equal(&p->digest, &e->hash) ? 0 : 1;
+}
+
+/* The proofs of doc's trusted programs, and the boot they hold in. */
+static int
+add_proofs(struct cdb_make *m, int dirfd, const struct stz_doc *doc,
+	   bool hash_now)
+{
+	char boot[TCB_BOOT_ID_LEN + 1], text[TCB_PROOF_MAX];
+	struct tcb_index old = { .fd = -1 };
+	struct tcb_proof p;
+	struct tp_err err;
+	int fd, rc = 0;
+
+	if (tcb_boot_id(boot) == -1)
+		return 0;		/* no proofs: every program hashed */
+	fd = openat(dirfd, TCB_INDEX_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	if (fd != -1 && (tp_check_fd(fd, TCB_INDEX_FILE, &err) == -1 ||
+			 tcb_index_map(&old, fd) == -1)) {
+		close(fd);
+		old.fd = -1;
+	}
+	rc = add(m, key_boot, KEYLEN(key_boot), boot, TCB_BOOT_ID_LEN);
+	for (struct stz_stanza *st = stz_first(doc); st && rc == 0;
+	     st = stz_next(st)) {
+		unsigned klen;
+		char *k;
+
+		if (st->data == NULL ||
+		    make_proof(st->data, old.fd == -1 ? NULL : &old, hash_now,
+			       &p) != 0)
+			continue;
+		if ((k = proof_key(st->name, &klen)) == NULL)
+			return -1;
+		tcb_proof_format(&p, text);
+		rc = add(m, k, klen, text, strlen(text));
+		free(k);
+	}
+	if (old.fd != -1)
+		tcb_index_close(&old);
+	return rc;
 }
 
 #define TMP_PREFIX "." TCB_INDEX_FILE ".tmp"
@@ -80,7 +213,7 @@ remove_stale(int dirfd)
 
 int
 tcb_index_write(int dirfd, const struct stz_doc *doc, const struct stat *id,
-		struct tp_err *err)
+		bool hash_now, struct tp_err *err)
 {
 	char tmp[64], meta[160];
 	struct cdb_make m;
@@ -108,6 +241,8 @@ tcb_index_write(int dirfd, const struct stz_doc *doc, const struct stat *id,
 		     add(&m, st->name, (unsigned)strlen(st->name), text, len);
 		free(text);
 	}
+	if (rc == 0)
+		rc = add_proofs(&m, dirfd, doc, hash_now);
 	if (rc != 0 || cdb_make_finish(&m) != 0 || fchmod(fd, 0644) == -1 ||
 	    tp_replace(dirfd, tmp, TCB_INDEX_FILE, fd, &renamed) == -1) {
 		rc = tp_err_set(err, "%s: writing: %s", TCB_INDEX_FILE,
@@ -123,6 +258,7 @@ int
 tcb_index_map(struct tcb_index *x, int fd)
 {
 	x->fd = fd;
+	x->boot = 0;
 	return cdb_init(&x->cdb, fd) == 0 ? 0 : -1;
 }
 

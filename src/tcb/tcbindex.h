@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "proof.h"
 #include "stanza.h"
 #include "tperr.h"
 
@@ -26,15 +27,19 @@
 struct tcb_index {
 	struct cdb cdb;
 	int fd;
+	int boot;		/* its proofs: 1 this boot's, -1 not, 0 not asked */
 };
 
 /*
  * Write the index of doc (the whole database, loaded and checked) into
  * the directory dirfd: a temporary file, synced, renamed over the index.
- * id: the identity of the text doc is (stz_identity).
+ * id: the identity of the text doc is (stz_identity).  With it, the proofs
+ * of its trusted programs (proof.h) this process hashed, or the old index
+ * had and still hold, and (hash_now) of the others, hashed now.
  */
 int tcb_index_write(int dirfd, const struct stz_doc *doc,
-		    const struct stat *id, struct tp_err *err);
+		    const struct stat *id, bool hash_now,
+		    struct tp_err *err);
 /*
  * Open the index in dirfd if it is the index of the text whose identity
  * is id: 0, or 1 when there is none or it is another text's (stale), or
@@ -47,6 +52,9 @@ int tcb_index_open(struct tcb_index *x, int dirfd, const struct stat *id,
  * damaged index. */
 int tcb_index_text(struct tcb_index *x, const char *path, char **text,
 		   size_t *len);
+/* The proof (proof.h) the index keeps for path, if of this boot: 0, or 1. */
+int tcb_index_proof(struct tcb_index *x, const char *path,
+		    struct tcb_proof *p);
 void tcb_index_close(struct tcb_index *x);
 /* Map the index open at fd, whose it is not asked (tcb_index_open, and
  * the fuzz target): 0, or -1. */

@@ -175,6 +175,8 @@ check_hash(const struct tcb_entry *e, int rfd, const struct stat *st,
 	char is[96], should[96];
 	struct tp_digest d;
 
+	if (e->proof && tcb_proof_holds(e->proof, rfd))
+		return 0;	/* the content hashed when the proof was made */
 	if (tcb_hash_cached(rfd, st, e->hash.alg, &d, e->path, err) == -1)
 		return -1;
 	if (!tp_digest_equal(&d, &e->hash)) {

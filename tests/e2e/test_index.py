@@ -6,6 +6,9 @@ import random
 import shutil
 import struct
 import subprocess
+import time
+
+import pytest
 
 from conftest import program
 from test_tcbck import chtcb, tcbck
@@ -199,3 +202,127 @@ def test_tcbck_n_of_paths_looks_them_up(confdir, tmp_path):
     assert r.returncode == 1 and "1 hard link not recorded" in r.stderr
     assert tcbck(confdir, "-a", str(tmp_path / "other")).returncode == 0
     assert tcbck(confdir, "-n", str(f)).returncode == 0   # named by both
+
+
+# --- proofs: what a root writer saw of a trusted program it hashed ---------
+
+def djb(key):
+    h = 5381
+    for c in key:
+        h = ((h << 5) + h ^ c) & 0xffffffff
+    return h
+
+
+def write_cdb(path, recs):
+    """A cdb file of recs ({key: value}), as tinycdb makes them."""
+    body, at, tables = b"", 2048, [[] for _ in range(256)]
+    for k, v in recs.items():
+        tables[djb(k) & 255].append((djb(k), at))
+        body += struct.pack("<II", len(k), len(v)) + k + v
+        at += 8 + len(k) + len(v)
+    head, tail = b"", b""
+    for t in tables:
+        n = 2 * len(t)
+        slots = [(0, 0)] * n
+        for h, pos in t:
+            i = (h >> 8) % n
+            while slots[i][1]:
+                i = (i + 1) % n
+            slots[i] = (h, pos)
+        head += struct.pack("<II", at + len(tail), n)
+        tail += b"".join(struct.pack("<II", h, p) for h, p in slots)
+    tmp = path.with_name(".forged")
+    tmp.write_bytes(head + body + tail)
+    os.replace(tmp, path)
+
+
+@pytest.fixture
+def proven(confdir):
+    """A trusted program of the test's own (a copy of true) in a root-owned
+    directory, recorded: its proof in the index, or a visible skip."""
+    d = confdir / "bin"
+    d.mkdir(mode=0o755)
+    prog = d / "prog"
+    shutil.copy("/usr/bin/true", prog)
+    assert tcbck(confdir, "-a", str(prog), "mode=TCB,755").returncode == 0
+    # changed within 50 ms of its hashing: no proof (times are coarse)
+    assert proof_of(confdir, prog) is None
+    time.sleep(0.1)
+    assert tcbck(confdir, "-a", "/usr/bin/true").returncode == 0
+    (confdir / "tsh_profile").write_text("export PATH=/usr/bin:/bin\n")
+    r = records(confdir / "sysck.cdb")
+    if b"\0boot" not in r:
+        pytest.skip("no proofs here: the kernel gives no unique mount IDs "
+                    "(statx STATX_MNT_ID_UNIQUE, Linux 6.8)")
+    return prog
+
+
+def proof_of(confdir, prog):
+    return records(confdir / "sysck.cdb").get(b"\0hash" + str(prog).encode())
+
+
+def test_a_recorded_program_has_its_proof(confdir, proven):
+    p = proof_of(confdir, proven)
+    assert p is not None
+    mnt, dev, ino, size, mtime, ctime, digest = p.decode().split(" ")
+    s = os.stat(proven)
+    assert (int(dev), int(ino), int(size)) == (s.st_dev, s.st_ino, s.st_size)
+    ns = lambda t: f"{t // 10**9}.{t % 10**9:09d}"
+    assert (mtime, ctime) == (ns(s.st_mtime_ns), ns(s.st_ctime_ns))
+    assert digest in (confdir / "sysck.cfg").read_text()
+    assert records(confdir / "sysck.cdb")[b"\0boot"].decode() == \
+        open("/proc/sys/kernel/random/boot_id").read().strip()
+    # kept by a commit that did not hash it; an entry not trusted has none
+    assert tcbck(confdir, "-a", "/usr/bin/echo").returncode == 0
+    assert proof_of(confdir, proven) == p
+    assert proof_of(confdir, "/usr/bin/echo") is None
+    assert tsh(confdir, "-c", str(proven)).returncode == 0
+
+
+def test_a_program_changed_after_its_proof_is_hashed(confdir, proven):
+    """The adversary: the trusted program rewritten in place, same size,
+    after its proof was made.  Its change time is new: the proof does not
+    hold, the program is hashed, and refused."""
+    data = bytearray(proven.read_bytes())
+    data[-1] ^= 0xff
+    with open(proven, "r+b") as f:
+        f.write(data)
+    time.sleep(0.1)              # not racy: a commit would prove it
+    r = tsh(confdir, "-c", str(proven))
+    assert r.returncode == 126 and "hash" in r.stderr, r.stderr
+    # the next commit hashes it again: the content is not the entry's
+    assert tcbck(confdir, "-a", "/usr/bin/echo").returncode == 0
+    assert proof_of(confdir, proven) is None
+
+
+def test_a_proof_is_used_only_where_it_holds(confdir, proven):
+    """Proofs are believed, not re-derived: an index (root's) that proves
+    a changed program as it is now makes tsh run it unhashed.  The same
+    proof for another boot, another mount, or another change time is not
+    used, and the program is hashed and refused."""
+    old = proof_of(confdir, proven).decode().split(" ")
+    data = bytearray(proven.read_bytes())
+    data[-1] ^= 0xff
+    with open(proven, "r+b") as f:
+        f.write(data)
+    s = os.stat(proven)
+    ns = lambda t: f"{t // 10**9}.{t % 10**9:09d}"
+    now = [old[0], str(s.st_dev), str(s.st_ino), str(s.st_size),
+           ns(s.st_mtime_ns), ns(s.st_ctime_ns), old[6]]
+    idx = confdir / "sysck.cdb"
+    recs = records(idx)
+    key = b"\0hash" + str(proven).encode()
+
+    def run_with(proof, boot=recs[b"\0boot"]):
+        recs[key], recs[b"\0boot"] = " ".join(proof).encode(), boot
+        write_cdb(idx, recs)
+        assert fresh(confdir)
+        return tsh(confdir, "-c", str(proven)).returncode
+
+    assert run_with(now) == 0                   # believed: not hashed
+    other = b"00000000-0000-4000-8000-000000000000"
+    assert run_with(now, boot=other) == 126
+    assert run_with([str(int(now[0]) + 1)] + now[1:]) == 126
+    assert run_with(now[:5] + [ns(s.st_ctime_ns - 1)] + now[6:]) == 126
+    assert run_with(now[:6] + ["sha256:" + "0" * 64]) == 126  # not the entry's
+    assert run_with(now) == 0
