@@ -44,11 +44,13 @@ DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	liburing-dev libcdb-dev liblmdb-dev
 
 # Libraries every program links through libtpath (lazy: after make deps).
-PKG_LIBS  = pam ncurses audit libcrypto libacl libbpf
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS))
+# libcrypto is loaded when a file is first hashed (src/tcb/hash.c): its
+# headers only.
+PKG_LIBS  = pam ncurses audit libacl libbpf
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) libcrypto)
 # tinycdb (doc/INDEX.md) has no pkg-config file; its PIC archive serves the
 # programs and the PAM module alike
-PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS)) -l:libcdb_pic.a
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS)) -l:libcdb_pic.a -ldl
 CMOCKA_LDLIBS = $(shell pkg-config --libs cmocka)
 
 WERROR ?= $(if $(CI),1,)

@@ -9,6 +9,12 @@
  * offset is never moved.  Each call owns its buffer and context: several
  * threads may hash at once.  The text form is parsed exactly: the prefix,
  * the number of hex digits, nothing before or after.
+ *
+ * libcrypto is loaded on the first digest (dlopen of the soname it was
+ * built against, as the dynamic linker would find it), not at start: a
+ * program whose content the index proves (proof.h) runs without it, and
+ * loading it is most of a short program's start-up.  It cannot be loaded:
+ * nothing is hashed, and nothing verified (fail closed).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +22,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 
 #include "hash.h"
 
@@ -65,14 +74,63 @@ tp_hash_name(enum tp_hash_alg alg)
 	return i == -1 ? "none" : algs[i].name;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define CRYPTO_SONAME "libcrypto.so." STR(OPENSSL_SHLIB_VERSION)
+
+/* The libcrypto functions used, once loaded (evp.h's prototypes). */
+static struct {
+	const EVP_MD *(*sha256)(void), *(*sha512)(void), *(*md5)(void);
+	EVP_MD_CTX *(*ctx_new)(void);
+	void (*ctx_free)(EVP_MD_CTX *);
+	int (*init)(EVP_MD_CTX *, const EVP_MD *, ENGINE *);
+	int (*update)(EVP_MD_CTX *, const void *, size_t);
+	int (*final)(EVP_MD_CTX *, unsigned char *, unsigned int *);
+} fn;
+static pthread_once_t fn_once = PTHREAD_ONCE_INIT;
+static bool fn_loaded;
+
+static void
+load_crypto(void)
+{
+	void *h = dlopen(CRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+	static const char *const names[] = { "EVP_sha256", "EVP_sha512",
+		"EVP_md5", "EVP_MD_CTX_new", "EVP_MD_CTX_free",
+		"EVP_DigestInit_ex", "EVP_DigestUpdate", "EVP_DigestFinal_ex" };
+	void *sym[sizeof(names) / sizeof(names[0])];
+
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((sym[i] = dlsym(h, names[i])) == NULL)
+			return;		/* kept loaded: unused */
+	/* POSIX: a data pointer from dlsym may be converted to a function's */
+	*(void **)&fn.sha256 = sym[0];
+	*(void **)&fn.sha512 = sym[1];
+	*(void **)&fn.md5 = sym[2];
+	*(void **)&fn.ctx_new = sym[3];
+	*(void **)&fn.ctx_free = sym[4];
+	*(void **)&fn.init = sym[5];
+	*(void **)&fn.update = sym[6];
+	*(void **)&fn.final = sym[7];
+	fn_loaded = true;
+}
+
+static bool
+crypto(void)
+{
+	pthread_once(&fn_once, load_crypto);
+	return fn_loaded;
+}
+
 static const EVP_MD *
 evp_md(enum tp_hash_alg alg)
 {
 	switch (alg) {
 	case TP_HASH_SHA256:
-		return EVP_sha256();
+		return fn.sha256();
 	case TP_HASH_SHA512:
-		return EVP_sha512();
+		return fn.sha512();
 	default:
 		return NULL;
 	}
@@ -155,7 +213,8 @@ tp_digest_equal(const struct tp_digest *a, const struct tp_digest *b)
 	if (i == -1 || a->alg != b->alg || a->len != algs[i].len ||
 	    b->len != a->len)
 		return 0;
-	return CRYPTO_memcmp(a->md, b->md, a->len) == 0;
+	/* digests of files anyone may read: no secret to time */
+	return memcmp(a->md, b->md, a->len) == 0;
 }
 
 /* Feed the whole file to ctx (and to ctx2, unless NULL); -1 with errno
@@ -174,8 +233,8 @@ digest_file(int fd, EVP_MD_CTX *ctx, EVP_MD_CTX *ctx2, unsigned char *buf)
 			return -1;
 		if (n == 0)
 			return 0;
-		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1 ||
-		    (ctx2 && EVP_DigestUpdate(ctx2, buf, (size_t)n) != 1)) {
+		if (fn.update(ctx, buf, (size_t)n) != 1 ||
+		    (ctx2 && fn.update(ctx2, buf, (size_t)n) != 1)) {
 			errno = EIO;
 			return -2;
 		}
@@ -188,23 +247,26 @@ static int
 hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
 	unsigned char *md5, const char *path, struct tp_err *err)
 {
-	const EVP_MD *md = evp_md(alg);
 	EVP_MD_CTX *ctx = NULL, *ctx5 = NULL;
 	unsigned char *buf = NULL;
 	unsigned len = 0;
+	const EVP_MD *md;
 	int rv = -1, r;
 
-	if (md == NULL)
+	if (!crypto())
+		return tp_err_set(err, "%s: cannot load %s: %s", path,
+				  CRYPTO_SONAME, "nothing can be hashed");
+	if ((md = evp_md(alg)) == NULL)
 		return tp_err_set(err, "%s: unknown hash algorithm", path);
 	if ((buf = malloc(HASH_CHUNK)) == NULL ||
-	    (ctx = EVP_MD_CTX_new()) == NULL ||
-	    (md5 && (ctx5 = EVP_MD_CTX_new()) == NULL)) {
+	    (ctx = fn.ctx_new()) == NULL ||
+	    (md5 && (ctx5 = fn.ctx_new()) == NULL)) {
 		tp_err_set(err, "%s: %s: out of memory", path,
 			   tp_hash_name(alg));
 		goto out;
 	}
-	if (EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
-	    (ctx5 && EVP_DigestInit_ex(ctx5, EVP_md5(), NULL) != 1)) {
+	if (fn.init(ctx, md, NULL) != 1 ||
+	    (ctx5 && fn.init(ctx5, fn.md5(), NULL) != 1)) {
 		tp_err_set(err, "%s: %s: OpenSSL cannot start the digest",
 			   path, tp_hash_name(alg));
 		goto out;
@@ -220,9 +282,9 @@ hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
 		goto out;
 	}
 	memset(out, 0, sizeof(*out));
-	if (EVP_DigestFinal_ex(ctx, out->md, &len) != 1 ||
+	if (fn.final(ctx, out->md, &len) != 1 ||
 	    len != algs[alg_index(alg)].len ||
-	    (ctx5 && EVP_DigestFinal_ex(ctx5, md5, NULL) != 1)) {
+	    (ctx5 && fn.final(ctx5, md5, NULL) != 1)) {
 		tp_err_set(err, "%s: %s: OpenSSL digest failed", path,
 			   tp_hash_name(alg));
 		goto out;
@@ -231,8 +293,8 @@ hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
 	out->len = len;
 	rv = 0;
 out:
-	EVP_MD_CTX_free(ctx);
-	EVP_MD_CTX_free(ctx5);
+	fn.ctx_free(ctx);
+	fn.ctx_free(ctx5);
 	free(buf);
 	return rv;
 }

@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "files.h"
 #include "hashcache.h"
@@ -105,7 +104,7 @@ check_package(int fd, const struct tcb_entry *old, const char *path,
 	close(rfd);
 	if (rc == -1)
 		return -1;
-	if (CRYPTO_memcmp(md5, ev->md5, sizeof(md5)) != 0) {
+	if (memcmp(md5, ev->md5, sizeof(md5)) != 0) {
 		ev->refused = true;
 		return tp_err_set(err, "%s: does not match package %s %s: not "
 				  "recorded", path, ev->package, ev->version);

@@ -291,7 +291,7 @@ static const struct {
 };
 
 int
-tp_audit_event(enum tp_event ev, bool success, ...)
+tp_audit_event(enum tp_event ev, int success, ...)
 {
 	va_list ap;
 	int rv;

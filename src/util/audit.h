@@ -39,8 +39,9 @@ enum tp_event {
 	TP_EV_TCB_OFF,		/* TRUSTED_APP op=chtcb-off */
 };
 
-/* Write one event of the table: as tp_audit() with its type and op. */
-int tp_audit_event(enum tp_event ev, bool success, ...)
+/* Write one event of the table: as tp_audit() with its type and op.
+ * success is an int: va_start after a bool (promoted) is undefined. */
+int tp_audit_event(enum tp_event ev, int success, ...)
 	__attribute__((sentinel));
 
 /*
