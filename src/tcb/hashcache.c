@@ -57,6 +57,18 @@ key_eq(const struct hkey *a, const struct hkey *b)
 	       a->ctime.tv_nsec == b->ctime.tv_nsec && a->alg == b->alg;
 }
 
+static void
+key_of(const struct stat *st, enum tp_hash_alg alg, struct hkey *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->dev = st->st_dev;
+	k->ino = st->st_ino;
+	k->size = st->st_size;
+	k->mtime = st->st_mtim;
+	k->ctime = st->st_ctim;
+	k->alg = alg;
+}
+
 static struct hslot *
 slot(struct hslot *tab, size_t n, const struct hkey *k)
 {
@@ -122,13 +134,7 @@ cached(int fd, const struct stat *st, enum tp_hash_alg alg,
 	bool hit = false;
 	int rc;
 
-	memset(&k, 0, sizeof(k));
-	k.dev = st->st_dev;
-	k.ino = st->st_ino;
-	k.size = st->st_size;
-	k.mtime = st->st_mtim;
-	k.ctime = st->st_ctim;
-	k.alg = alg;
+	key_of(st, alg, &k);
 	pthread_mutex_lock(&cache_lock);
 	if (cache_n) {
 		struct hslot *s = slot(cache, cache_n, &k);
@@ -169,13 +175,7 @@ tcb_hash_known(const struct stat *st, enum tp_hash_alg alg,
 	struct hkey k;
 	bool hit = false;
 
-	memset(&k, 0, sizeof(k));
-	k.dev = st->st_dev;
-	k.ino = st->st_ino;
-	k.size = st->st_size;
-	k.mtime = st->st_mtim;
-	k.ctime = st->st_ctim;
-	k.alg = alg;
+	key_of(st, alg, &k);
 	pthread_mutex_lock(&cache_lock);
 	if (cache_n) {
 		struct hslot *s = slot(cache, cache_n, &k);
