@@ -49,6 +49,28 @@ add(struct cdb_make *m, const char *key, unsigned klen, const char *val,
 	       cdb_make_add(m, key, klen, val, (unsigned)vlen);
 }
 
+/* The index in dirfd, if safe, mapped whoever's it is: 0, 1 when there
+   is none, -1 with err. */
+static int
+map_at(struct tcb_index *x, int dirfd, struct tp_err *err)
+{
+	x->fd = openat(dirfd, TCB_INDEX_FILE, O_RDONLY | O_NOFOLLOW |
+		       O_NONBLOCK | O_CLOEXEC);
+	if (x->fd == -1)
+		return errno == ENOENT ? 1 :
+		       tp_err_set(err, "%s: %s", TCB_INDEX_FILE,
+				  strerror(errno));
+	if (tp_check_fd(x->fd, TCB_INDEX_FILE, err) == -1 ||
+	    (tcb_index_map(x, x->fd) != 0 &&
+	     tp_err_set(err, "%s: not an index: %s", TCB_INDEX_FILE,
+			strerror(errno)) == -1)) {
+		close(x->fd);
+		x->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
 /* Is the index of this boot (its proofs hold)?  Asked once. */
 static bool
 this_boot(struct tcb_index *x)
@@ -125,7 +147,8 @@ make_proof(const struct tcb_entry *e, struct tcb_index *old, bool hash_now,
 	}
 	if (!hash_now || (fd = tp_open_regular(e->path, &sb)) == -1)
 		return 1;
-	/* what was hashed is the file at fd: the proof takes its identity */
+	/* what was hashed is the file at fd: the proof takes its identity;
+	   the cache kept the digest only if the file was not racy */
 	if (tcb_proof_identity(fd, "", p, &sb) == -1 ||
 	    tcb_hash_cached(fd, &sb, e->hash.alg, &p->digest, e->path,
 			    &err) == -1 ||
@@ -146,17 +169,12 @@ add_proofs(struct cdb_make *m, int dirfd, const struct stz_doc *doc,
 	struct tcb_index old = { .fd = -1 };
 	struct tcb_proof p;
 	struct tp_err err;
-	int fd, rc = 0;
+	int rc;
 
 	if (tcb_boot_id(boot) == -1)
 		return 0;		/* no proofs: every program hashed */
-	fd = openat(dirfd, TCB_INDEX_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-		    O_CLOEXEC);
-	if (fd != -1 && (tp_check_fd(fd, TCB_INDEX_FILE, &err) == -1 ||
-			 tcb_index_map(&old, fd) == -1)) {
-		close(fd);
-		old.fd = -1;
-	}
+	if (map_at(&old, dirfd, &err) != 0)
+		old.fd = -1;		/* no old proofs to carry */
 	rc = add(m, key_boot, KEYLEN(key_boot), boot, TCB_BOOT_ID_LEN);
 	for (struct stz_stanza *st = stz_first(doc); st && rc == 0;
 	     st = stz_next(st)) {
@@ -167,8 +185,10 @@ add_proofs(struct cdb_make *m, int dirfd, const struct stz_doc *doc,
 		    make_proof(st->data, old.fd == -1 ? NULL : &old, hash_now,
 			       &p) != 0)
 			continue;
-		if ((k = proof_key(st->name, &klen)) == NULL)
-			return -1;
+		if ((k = proof_key(st->name, &klen)) == NULL) {
+			rc = -1;
+			break;
+		}
 		tcb_proof_format(&p, text);
 		rc = add(m, k, klen, text, strlen(text));
 		free(k);
@@ -269,21 +289,10 @@ tcb_index_open(struct tcb_index *x, int dirfd, const struct stat *id,
 	char want[160];
 	unsigned len;
 	const char *got;
+	int rc;
 
-	x->fd = openat(dirfd, TCB_INDEX_FILE, O_RDONLY | O_NOFOLLOW |
-		       O_NONBLOCK | O_CLOEXEC);
-	if (x->fd == -1)
-		return errno == ENOENT ? 1 :
-		       tp_err_set(err, "%s: %s", TCB_INDEX_FILE,
-				  strerror(errno));
-	if (tp_check_fd(x->fd, TCB_INDEX_FILE, err) == -1 ||
-	    (tcb_index_map(x, x->fd) != 0 &&
-	     tp_err_set(err, "%s: not an index: %s", TCB_INDEX_FILE,
-			strerror(errno)) == -1)) {
-		close(x->fd);
-		x->fd = -1;
-		return -1;
-	}
+	if ((rc = map_at(x, dirfd, err)) != 0)
+		return rc;
 	identity_text(id, want, sizeof(want));
 	if (cdb_find(&x->cdb, key_meta, KEYLEN(key_meta)) <= 0 ||
 	    (len = cdb_datalen(&x->cdb)) != strlen(want) ||

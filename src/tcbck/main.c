@@ -304,11 +304,11 @@ select_entries(struct tcbck *t, char **argv, int argc, size_t *n)
 	if (t->db.doc == NULL) {	/* looked up: paths only, as named */
 		*n = 0;
 		for (int i = 0; i < argc; i++) {
-			int k = 0;
+			int k = 0;	/* among those kept */
 
-			while (k < i && named[k] != named[i])
+			while (k < (int)*n && named[k] != named[i])
 				k++;
-			if (k == i)
+			if (k == (int)*n)
 				named[(*n)++] = named[i];
 		}
 		return named;
