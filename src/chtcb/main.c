@@ -40,7 +40,7 @@ usage(FILE *f, int status)
 static void
 set_flag(struct tcb_db *db, struct tcb_entry *e, bool on, const char *file)
 {
-	struct stz_attr *a = stz_lookup(db->doc, e->st, "mode");
+	struct stz_attr *a = stz_lookup(e->doc, e->st, "mode");
 	const char **items;
 	struct tp_err er;
 	size_t n = 0;
@@ -55,7 +55,7 @@ set_flag(struct tcb_db *db, struct tcb_entry *e, bool on, const char *file)
 	for (unsigned i = 0; i < a->nitems; i++)
 		if (strcasecmp(a->items[i], "TCB") != 0)
 			items[n++] = a->items[i];
-	if (stz_set(db->doc, e->st, "mode", items, n, &er) == -1 ||
+	if (stz_set(e->doc, e->st, "mode", items, n, &er) == -1 ||
 	    tcb_entry_for(db, e->st, &er) == NULL)
 		errx(EXIT_USAGE, "%s", er.msg);
 	free(items);
@@ -239,10 +239,11 @@ main(int argc, char **argv)
 	on = strcmp(op, "on") == 0;
 	if (!query && !on && strcmp(op, "off") != 0)
 		usage(stderr, EXIT_USAGE);
-	/* a query of files looks each up (in the index, where it is the
-	   text's); of trees and packages it reads all */
-	if (tcb_db_load(&db, confdir, !query ? STZ_LOCK | STZ_CREATE :
-			tree || package ? 0 : TCB_DB_LOOKUP, &er) == -1 ||
+	/* files are looked up (in the index, where it is the text's), and
+	   changed without reading the whole text; trees and packages read
+	   it all */
+	if (tcb_db_load(&db, confdir, (!query ? STZ_LOCK | STZ_CREATE : 0) |
+			(tree || package ? 0 : TCB_DB_LOOKUP), &er) == -1 ||
 	    tcb_escapes_load(&esc, confdir, &er) == -1)
 		errx(EXIT_USAGE, "%s", er.msg);
 	for (int i = 1; i < argc; i++) {

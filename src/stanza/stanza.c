@@ -21,7 +21,6 @@
 #include "safeopen.h"
 #include "stanza_int.h"
 
-#define STZ_MAX_FILE	(1UL << 30)
 #define CHUNK_MIN	(64 * 1024)	/* first chunk; each next one doubles */
 #define CHUNK_MAX	(4 * 1024 * 1024)
 
@@ -725,8 +724,8 @@ stz_load_at(const char *dir, const char *name, unsigned flags,
 }
 
 /* Lock the directory (for a read-modify-write: the last commit is seen). */
-static int
-lock_dir(int dfd, const char *path, struct tp_err *err)
+int
+stz_lock_dir(int dfd, const char *path, struct tp_err *err)
 {
 	while (flock(dfd, LOCK_EX) == -1)
 		if (errno != EINTR)
@@ -801,7 +800,7 @@ stz_load(const char *path, unsigned flags, struct tp_err *err)
 				 tp_open_parent(path, &base, err);
 	if (dfd == -1)
 		goto fail;
-	if (((flags & STZ_LOCK) && lock_dir(dfd, path, err) == -1) ||
+	if (((flags & STZ_LOCK) && stz_lock_dir(dfd, path, err) == -1) ||
 	    read_text(doc, dfd, base, path, flags, &buf, &len, err) == -1 ||
 	    stz_parse_into(doc, buf, len, err) == -1)
 		goto fail;

@@ -17,6 +17,7 @@
 
 #define STZ_MAX_LINE	 8192	   /* bytes, without the newline */
 #define STZ_MAX_STANZAS	 1000000
+#define STZ_MAX_FILE	 (1UL << 30) /* bytes */
 #define STZ_DEFAULT	 "default" /* the stanza that supplies defaults */
 
 struct stz_doc;
@@ -76,6 +77,10 @@ const char *stz_path(const struct stz_doc *doc);
  * which text the document is, for what is derived from it. */
 struct stat;
 const struct stat *stz_identity(const struct stz_doc *doc);
+/* Lock the directory dfd as STZ_LOCK does (for a read-modify-write: the
+ * last commit is seen); held until the descriptor is closed.  path: for
+ * messages. */
+int stz_lock_dir(int dfd, const char *path, struct tp_err *err);
 /* The directory of a document loaded with STZ_LOCK (held locked), or -1. */
 int stz_dirfd(const struct stz_doc *doc);
 /* One stanza's lines, byte for byte (a newline ending the last), malloc'd
@@ -164,7 +169,32 @@ int stz_set_version(struct stz_doc *doc, const char *name, unsigned version,
 
 /* The document's text as it would be written; malloc'd, caller frees. */
 char *stz_text(const struct stz_doc *doc, size_t *len);
+/* Where in that text each stanza's lines are (stz_stanza_text's, but for
+ * a newline it adds), in stz_first() order, into span[stz_count(doc)]:
+ * 0, or -1 if the lines do not hold them. */
+struct stz_span {
+	unsigned long long at, len;
+};
+int stz_spans(const struct stz_doc *doc, struct stz_span *span);
 /* Replace the file atomically and durably; the lock is kept until stz_free. */
 int stz_commit(struct stz_doc *doc, struct tp_err *err);
+/*
+ * What stz_commit does, for a writer that makes the text itself: fill
+ * writes the whole new text into fd (a temporary file in dirfd), which
+ * then gets the owner (when exists) and mode, is synced and renamed over
+ * base.  written: its fstat after the rename; *renamed: whether it was.
+ * The caller holds the directory's lock.
+ */
+struct stz_file {
+	int dirfd;
+	const char *base, *path;	/* its name in dirfd; for messages */
+	bool exists;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+int stz_replace(const struct stz_file *f, int (*fill)(int fd, void *arg),
+		void *arg, struct stat *written, bool *renamed,
+		struct tp_err *err);
 
 #endif

@@ -458,17 +458,36 @@ stz_text(const struct stz_doc *doc, size_t *lenp)
 	return buf;
 }
 
+int
+stz_spans(const struct stz_doc *doc, struct stz_span *span)
+{
+	const struct stz_stanza *st = doc->first;
+	unsigned long long off = 0;
+	size_t i = 0;
+
+	for (const struct stz_line *l = doc->lines; l && st; l = l->next) {
+		if (l == &st->head)
+			span[i].at = off;
+		off += l->len;
+		if (l == st->last) {
+			span[i].len = off - span[i].at;
+			i++;
+			st = st->next;
+		}
+	}
+	return st == NULL ? 0 : -1;
+}
+
 /* Under the lock, any temporary file of ours is a killed writer's leftover. */
 static void
-remove_stale(struct stz_doc *doc)
+remove_stale(int dirfd, const char *base)
 {
-	size_t blen = strlen(doc->base);
+	size_t blen = strlen(base);
 	struct dirent *de;
 	DIR *d;
 	int fd;
 
-	if ((fd = openat(doc->dirfd, ".", O_RDONLY | O_DIRECTORY |
-			 O_CLOEXEC)) == -1)
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return;
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
@@ -479,58 +498,90 @@ remove_stale(struct stz_doc *doc)
 
 		const char *pid;
 
-		if (n[0] != '.' || strncmp(n + 1, doc->base, blen) != 0 ||
+		if (n[0] != '.' || strncmp(n + 1, base, blen) != 0 ||
 		    strncmp(n + 1 + blen, TMP_TAG, strlen(TMP_TAG)) != 0)
 			continue;
 		pid = n + 1 + blen + strlen(TMP_TAG);
 		if (*pid && strspn(pid, "0123456789") == strlen(pid))
-			unlinkat(doc->dirfd, n, 0);
+			unlinkat(dirfd, n, 0);
 	}
 	closedir(d);
 }
 
 int
+stz_replace(const struct stz_file *f, int (*fill)(int fd, void *arg),
+	    void *arg, struct stat *written, bool *renamed, struct tp_err *err)
+{
+	char tmp[512];
+	int fd, rc = -1;
+
+	*renamed = false;
+	remove_stale(f->dirfd, f->base);
+	snprintf(tmp, sizeof(tmp), ".%s%s%ld", f->base, TMP_TAG,
+		 (long)getpid());
+	fd = openat(f->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd == -1)
+		return tp_err_set(err, "%s: cannot create temporary file: %s",
+				  f->path, strerror(errno));
+	errno = 0;
+	if (fill(fd, arg) == -1 ||
+	    (f->exists && (f->uid != geteuid() || f->gid != getegid()) &&
+	     fchown(fd, f->uid, f->gid) == -1) ||
+	    fchmod(fd, f->mode) == -1) {
+		tp_err_set(err, "%s: writing: %s", f->path,
+			   strerror(errno ? errno : EIO));
+		unlinkat(f->dirfd, tmp, 0);
+	} else if ((rc = tp_replace(f->dirfd, tmp, f->base, fd,
+				    renamed)) == -1) {
+		/* renamed, but maybe not durable: say so, do not hide it */
+		tp_err_set(err, "%s: %s: %s", f->path, *renamed ?
+			   "sync directory" : "writing", strerror(errno));
+	}
+	/* what is there now: this file, after the rename (which changes its
+	   ctime), for an index that must say which text it was made from */
+	if (rc == 0 && fstat(fd, written) == -1)
+		rc = tp_err_set(err, "%s: %s", f->path, strerror(errno));
+	if (close(fd) == -1 && rc == 0)
+		rc = tp_err_set(err, "%s: writing: %s", f->path,
+				strerror(errno));
+	return rc;
+}
+
+struct text {
+	const char *buf;
+	size_t len;
+};
+
+static int
+write_text(int fd, void *arg)
+{
+	const struct text *t = arg;
+
+	return tp_write_all(fd, t->buf, t->len);
+}
+
+int
 stz_commit(struct stz_doc *doc, struct tp_err *err)
 {
-	char tmp[512], *text;
-	bool renamed = false;
-	size_t len;
-	int fd, rc = -1;
+	struct stz_file f = {
+		.dirfd = doc->dirfd, .base = doc->base, .path = doc->path,
+		.exists = doc->exists, .uid = doc->uid, .gid = doc->gid,
+		.mode = doc->mode,
+	};
+	struct text t;
+	bool renamed;
+	char *text;
+	int rc;
 
 	if (doc->dirfd == -1)
 		return tp_err_set(err, "%s: not loaded for writing", doc->path);
-	if ((text = stz_text(doc, &len)) == NULL)
+	if ((text = stz_text(doc, &t.len)) == NULL)
 		return tp_err_set(err, "%s: out of memory", doc->path);
-	remove_stale(doc);
-	snprintf(tmp, sizeof(tmp), ".%s%s%ld", doc->base, TMP_TAG,
-		 (long)getpid());
-	fd = openat(doc->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-	if (fd == -1) {
-		tp_err_set(err, "%s: cannot create temporary file: %s",
-			   doc->path, strerror(errno));
-		free(text);
-		return -1;
-	}
-	if (tp_write_all(fd, text, len) == -1 ||
-	    (doc->exists && (doc->uid != geteuid() || doc->gid != getegid()) &&
-	     fchown(fd, doc->uid, doc->gid) == -1) ||
-	    fchmod(fd, doc->mode) == -1) {
-		tp_err_set(err, "%s: writing: %s", doc->path, strerror(errno));
-		unlinkat(doc->dirfd, tmp, 0);
-	} else if ((rc = tp_replace(doc->dirfd, tmp, doc->base, fd,
-				    &renamed)) == -1) {
-		/* renamed, but maybe not durable: say so, do not hide it */
-		tp_err_set(err, "%s: %s: %s", doc->path, renamed ?
-			   "sync directory" : "writing", strerror(errno));
-	}
+	t.buf = text;
+	rc = stz_replace(&f, write_text, &t, &doc->identity, &renamed, err);
 	doc->exists |= renamed;
-	/* what is there now: this file, after the rename (which changes its
-	   ctime), for an index that must say which text it was made from */
-	doc->have_identity = rc == 0 && fstat(fd, &doc->identity) == 0;
-	if (close(fd) == -1 && rc == 0)
-		rc = tp_err_set(err, "%s: writing: %s", doc->path,
-				strerror(errno));
+	doc->have_identity = rc == 0;
 	free(text);
 	return rc;
 }

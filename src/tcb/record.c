@@ -25,7 +25,7 @@
 
 /* "attr=value": the value read as the stanza format reads it. */
 static int
-apply_assign(struct tcb_db *db, struct stz_stanza *st, const char *assign,
+apply_assign(struct stz_doc *doc, struct stz_stanza *st, const char *assign,
 	     struct tp_err *err)
 {
 	const char *eq = strchr(assign, '=');
@@ -45,7 +45,7 @@ apply_assign(struct tcb_db *db, struct stz_stanza *st, const char *assign,
 	if (tmp == NULL)
 		return -1;	/* "assign: what" */
 	a = stz_first(tmp)->attrs;
-	rc = stz_set(db->doc, st, a->name, (const char *const *)a->items,
+	rc = stz_set(doc, st, a->name, (const char *const *)a->items,
 		     a->nitems, err);
 	stz_free(tmp);
 	return rc;
@@ -114,7 +114,7 @@ check_package(int fd, const struct tcb_entry *old, const char *path,
 
 /* A regular file's size and hash (a package's: checked already). */
 static int
-record_content(struct tcb_db *db, struct stz_stanza *st,
+record_content(struct stz_doc *doc, struct stz_stanza *st,
 	       struct tcb_entry *old, int fd, const struct stat *sb,
 	       const char *path, const struct tcb_evidence *ev,
 	       struct tp_err *err)
@@ -125,7 +125,7 @@ record_content(struct tcb_db *db, struct stz_stanza *st,
 
 	if (!pinned(old, ev))
 		/* it changes in use: VOLATILE, no hash */
-		return stz_set1(db->doc, st, "size", "VOLATILE", err);
+		return stz_set1(doc, st, "size", "VOLATILE", err);
 	snprintf(num, sizeof(num), "%lld", (long long)sb->st_size);
 	if (ev) {
 		d = ev->digest;
@@ -138,14 +138,14 @@ record_content(struct tcb_db *db, struct stz_stanza *st,
 			return -1;
 	}
 	tp_hash_format(&d, hash);
-	if (stz_set1(db->doc, st, "size", num, err) == -1 ||
-	    stz_set1(db->doc, st, "hash", hash, err) == -1)
+	if (stz_set1(doc, st, "size", num, err) == -1 ||
+	    stz_set1(doc, st, "hash", hash, err) == -1)
 		return -1;
 	return 0;
 }
 
 static int
-record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
+record_state(struct stz_doc *doc, struct stz_stanza *st, struct tcb_entry *old,
 	     int fd, const struct stat *sb, const char *path,
 	     struct tcb_evidence *ev, struct tp_err *err)
 {
@@ -156,10 +156,10 @@ record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
 
 	if (type == 0)
 		return tp_err_set(err, "%s: a socket cannot be recorded", path);
-	if (stz_set1(db->doc, st, "type", tcb_type_name(type), err) == -1 ||
-	    stz_set1(db->doc, st, "owner", tcb_user_name(sb->st_uid, owner),
+	if (stz_set1(doc, st, "type", tcb_type_name(type), err) == -1 ||
+	    stz_set1(doc, st, "owner", tcb_user_name(sb->st_uid, owner),
 		     err) == -1 ||
-	    stz_set1(db->doc, st, "group", tcb_group_name(sb->st_gid, group),
+	    stz_set1(doc, st, "group", tcb_group_name(sb->st_gid, group),
 		     err) == -1)
 		return -1;
 	if ((old && (old->mode & STZ_MODE_TCB)) || (!old && ev && ev->trust))
@@ -173,16 +173,16 @@ record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
 	snprintf(perm, sizeof(perm), "%03o", (unsigned)(sb->st_mode & 0777));
 	mode[nmode++] = perm;
 	if (type != TCB_SYMLINK &&
-	    stz_set(db->doc, st, "mode", mode, nmode, err) == -1)
+	    stz_set(doc, st, "mode", mode, nmode, err) == -1)
 		return -1;
-	stz_unset(db->doc, st, "size");
-	stz_unset(db->doc, st, "hash");
-	stz_unset(db->doc, st, "target");
-	if (ev && (stz_set1(db->doc, st, "package", ev->package, err) == -1 ||
-		   stz_set1(db->doc, st, "version", ev->version, err) == -1))
+	stz_unset(doc, st, "size");
+	stz_unset(doc, st, "hash");
+	stz_unset(doc, st, "target");
+	if (ev && (stz_set1(doc, st, "package", ev->package, err) == -1 ||
+		   stz_set1(doc, st, "version", ev->version, err) == -1))
 		return -1;
 	if (type == TCB_FILE) {
-		if (record_content(db, st, old, fd, sb, path, ev, err) == -1)
+		if (record_content(doc, st, old, fd, sb, path, ev, err) == -1)
 			return -1;
 	} else if (type == TCB_SYMLINK) {
 		char target[PATH_MAX];
@@ -191,7 +191,7 @@ record_state(struct tcb_db *db, struct stz_stanza *st, struct tcb_entry *old,
 		if (n == -1)
 			return tp_err_set(err, "%s: %s", path, strerror(errno));
 		target[n] = '\0';
-		if (stz_set1(db->doc, st, "target", target, err) == -1)
+		if (stz_set1(doc, st, "target", target, err) == -1)
 			return -1;
 	}
 	return 0;
@@ -262,8 +262,9 @@ struct tcb_entry *
 tcb_record_from(struct tcb_db *db, const char *path, char *const *assigns,
 		size_t nassigns, struct tcb_evidence *ev, struct tp_err *err)
 {
+	struct tcb_entry *old, *e = NULL;
 	struct stz_stanza *st;
-	struct tcb_entry *e = NULL;
+	struct stz_doc *doc;
 	struct stat sb;
 	char *cpath;
 	int fd = -1;
@@ -274,16 +275,18 @@ tcb_record_from(struct tcb_db *db, const char *path, char *const *assigns,
 		tp_err_set(err, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	st = stz_find(db->doc, cpath);
-	if (ev && S_ISREG(sb.st_mode) && pinned(st ? st->data : NULL, ev) &&
-	    check_package(fd, st ? st->data : NULL, path, ev, err) == -1)
+	old = tcb_db_find_exact(db, cpath);
+	if (ev && S_ISREG(sb.st_mode) && pinned(old, ev) &&
+	    check_package(fd, old, path, ev, err) == -1)
 		goto out;
-	if (st == NULL && (st = stz_add_stanza(db->doc, cpath, err)) == NULL)
-		goto out;
-	if (record_state(db, st, st->data, fd, &sb, path, ev, err) == -1)
+	/* the entry's own document: the text's, or its own (looked up) */
+	doc = old ? old->doc : db->doc;
+	st = old ? old->st : stz_add_stanza(doc, cpath, err);
+	if (st == NULL ||
+	    record_state(doc, st, old, fd, &sb, path, ev, err) == -1)
 		goto out;
 	for (size_t i = 0; i < nassigns; i++)
-		if (apply_assign(db, st, assigns[i], err) == -1)
+		if (apply_assign(doc, st, assigns[i], err) == -1)
 			goto out;
 	e = tcb_entry_for(db, st, err);
 out:

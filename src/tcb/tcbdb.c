@@ -21,6 +21,7 @@
 #include "files.h"
 #include "ids.h"
 #include "safeopen.h"
+#include "tcbdb_int.h"
 #include "tcbindex.h"
 #include "tcbdb.h"
 
@@ -230,6 +231,7 @@ entry_parse(struct stz_doc *doc, const struct stz_stanza *def,
 	e->path = st->name;
 	e->lineno = st->lineno;
 	e->st = st;
+	e->doc = doc;
 	if (st->name[0] != '/')
 		return stz_lerr(doc, st->lineno, err, "stanza \"%s\": expected "
 				"an absolute path", st->name);
@@ -264,19 +266,11 @@ struct tcb_added {
 	struct tcb_entry e;
 };
 
-/* An entry looked up in the index: its stanza, parsed alone. */
-struct tcb_looked {
-	struct tcb_looked *next;
-	struct stz_doc *doc;
-	struct tcb_entry e;
-	struct tcb_proof proof;
-};
-
 /*
  * The index, if it is the text's: 0 (db->index set), 1 when the text must
  * be read (no index, another text's, no text), -1 when the text or the
- * index is refused.  The text is opened as stz_load(STZ_SAFE) opens it,
- * for its identity only.
+ * index is refused.  The text is opened as stz_load(STZ_SAFE) opens it;
+ * the index keeps it, to read the stanzas from.
  */
 static int
 open_index(struct tcb_db *db, struct tp_err *err)
@@ -289,11 +283,9 @@ open_index(struct tcb_db *db, struct tp_err *err)
 		return -1;
 	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	free(base);
-	if (fd != -1) {
+	if (fd != -1)
 		rc = tp_check_fd(fd, db->path, err) == -1 ? -1 :
 		     fstat(fd, &id) == -1 ? 1 : 0;
-		close(fd);
-	}
 	if (rc == 0 && (db->index = calloc(1, sizeof(*db->index))) == NULL)
 		rc = tp_err_set(err, "out of memory");
 	else if (rc == 0 &&
@@ -301,6 +293,10 @@ open_index(struct tcb_db *db, struct tp_err *err)
 		free(db->index);
 		db->index = NULL;
 	}
+	if (rc == 0)
+		db->index->text = fd;	/* the stanzas are read from it */
+	else if (fd != -1)
+		close(fd);
 	close(dfd);
 	return rc;
 }
@@ -340,7 +336,14 @@ tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,
 		db->path = NULL;
 		return tp_err_set(err, "out of memory");
 	}
-	if ((flags & TCB_DB_LOOKUP) && (rc = open_index(db, err)) != 1) {
+	if ((flags & TCB_DB_LOOKUP) && (flags & STZ_LOCK) &&
+	    (rc = tcb_edit_open(db, err)) != 1) {
+		if (rc == 0)
+			return 0;
+		goto fail;
+	}
+	if ((flags & TCB_DB_LOOKUP) && !(flags & STZ_LOCK) &&
+	    (rc = open_index(db, err)) != 1) {
 		if (rc == 0)
 			return 0;
 		goto fail;
@@ -397,8 +400,10 @@ tcb_db_free(struct tcb_db *db)
 	for (l = db->looked; l; l = lnext) {
 		lnext = l->next;
 		stz_free(l->doc);
+		free(l->text);
 		free(l);
 	}
+	tcb_edit_free(db);
 	if (db->index) {
 		tcb_index_close(db->index);
 		free(db->index);
@@ -414,13 +419,34 @@ tcb_db_next(const struct tcb_db *db, const struct tcb_entry *e)
 {
 	struct stz_stanza *st;
 
-	if (db->doc == NULL)
+	if (db->index)
 		return NULL;		/* looked up one by one */
 	st = e ? stz_next(e->st) : stz_first(db->doc);
 
 	while (st && st->data == NULL)		/* default: */
 		st = stz_next(st);
 	return st ? st->data : NULL;
+}
+
+/*
+ * Is doc, as read through the index, st (and default: if def) alone, and
+ * st's text the bytes read, neither more nor fewer?  (A damaged index
+ * that is the text's cannot make part of a stanza pass for it, nor one
+ * stanza carry another.)
+ */
+static bool
+just(const struct stz_doc *doc, const struct stz_stanza *st,
+     const char *read, size_t rlen, bool def)
+{
+	size_t len;
+	char *text = stz_stanza_text(st, &len);
+	bool same = text && stz_count(doc) == 1u + def &&
+		    (len == rlen || (len == rlen + 1 && rlen > 0 &&
+				     read[rlen - 1] != '\n')) &&
+		    memcmp(text, read, rlen) == 0;
+
+	free(text);
+	return same;
 }
 
 /*
@@ -432,6 +458,7 @@ static struct tcb_entry *
 looked_up(const struct tcb_db *cdb, const char *path)
 {
 	struct tcb_db *db = (struct tcb_db *)cdb;  /* remembers lookups */
+	struct tcb_index_at where;
 	struct tcb_looked *l;
 	struct stz_stanza *st;
 	struct tp_err err;
@@ -441,11 +468,13 @@ looked_up(const struct tcb_db *cdb, const char *path)
 	for (l = db->looked; l; l = l->next)
 		if (strcmp(l->e.path, path) == 0)
 			return &l->e;
-	if (tcb_index_text(db->index, path, &text, &len) != 0)
+	if (tcb_index_text(db->index, path, &text, &len, &where) != 0)
 		return NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL ||
 	    (l->doc = stz_parse(db->path, text, len, &err)) == NULL ||
 	    (st = stz_find(l->doc, path)) == NULL ||
+	    !just(l->doc, st, text + where.start, len - where.start,
+		  where.start > 0) ||
 	    tcb_entry_parse(l->doc, st, &l->e, &err) == -1) {
 		if (l)
 			stz_free(l->doc);
@@ -453,7 +482,10 @@ looked_up(const struct tcb_db *cdb, const char *path)
 		free(text);
 		return NULL;
 	}
-	free(text);
+	/* as it was, for a writer that changes it (tcbedit.c) */
+	l->text = text;
+	l->len = len;
+	l->at = where;
 	if ((l->e.have & TCB_HAS_HASH) &&
 	    tcb_index_proof(db->index, path, &l->proof) == 0 &&
 	    tp_digest_equal(&l->proof.digest, &l->e.hash))
@@ -468,9 +500,13 @@ struct tcb_entry *
 tcb_db_find_exact(const struct tcb_db *db, const char *path)
 {
 	struct stz_stanza *st;
+	struct tcb_entry *e;
 
+	/* in the index, or else (changing it) among the entries added */
+	if (db->index && ((e = looked_up(db, path)) != NULL || !db->doc))
+		return e;
 	if (db->doc == NULL)
-		return db->index ? looked_up(db, path) : NULL;
+		return NULL;
 	st = stz_find(db->doc, path);
 	return st ? st->data : NULL;
 }
@@ -506,12 +542,12 @@ new_entry(struct tcb_db *db, struct stz_stanza *st)
 struct tcb_entry *
 tcb_entry_for(struct tcb_db *db, struct stz_stanza *st, struct tp_err *err)
 {
-	struct tcb_entry tmp, *e;
+	struct tcb_entry tmp, *e = st->data;
 
 	/* check before allocating, so a bad value leaves no entry behind */
-	if (tcb_entry_parse(db->doc, st, &tmp, err) == -1)
+	if (tcb_entry_parse(e ? e->doc : db->doc, st, &tmp, err) == -1)
 		return NULL;
-	if ((e = st->data) == NULL && (e = new_entry(db, st)) == NULL) {
+	if (e == NULL && (e = new_entry(db, st)) == NULL) {
 		tp_err_set(err, "out of memory");
 		return NULL;
 	}
@@ -564,6 +600,8 @@ tcb_db_commit(struct tcb_db *db, struct tp_err *err)
 	const struct stat *id;
 	struct tp_err ignored;
 
+	if (db->edit)
+		return tcb_edit_commit(db, err);
 	if (stz_set_version(db->doc, TCB_DB_FILE, TCB_DB_VERSION, err) == -1 ||
 	    stz_commit(db->doc, err) == -1)
 		return -1;

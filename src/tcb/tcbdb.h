@@ -56,6 +56,7 @@ struct tcb_entry {
 	char **classes, **links, **symlinks, **program;
 	unsigned nclasses, nlinks, nsymlinks, nprogram;
 	struct stz_stanza *st;
+	struct stz_doc *doc;		/* the document st is in */
 	/* from the index: the content as hashed, its digest the entry's */
 	const struct tcb_proof *proof;
 };
@@ -65,12 +66,15 @@ struct tcb_entry {
  * entry of every stanza but default:.  Iterate with tcb_db_next().
  */
 struct tcb_db {
-	struct stz_doc *doc;		/* NULL when looked up in the index */
+	/* NULL when looked up in the index; when changed through it (edit),
+	   the new entries' document */
+	struct stz_doc *doc;
 	char *path;			/* confdir/sysck.cfg */
 	struct tcb_entry *entries;	/* the block loaded with the file */
 	struct tcb_added *added;	/* entries recorded since */
 	struct tcb_index *index;	/* TCB_DB_LOOKUP, when it is the text's */
 	struct tcb_looked *looked;	/* the entries looked up in it */
+	struct tcb_edit *edit;		/* STZ_LOCK | TCB_DB_LOOKUP: tcbedit.c */
 };
 
 /*
@@ -78,7 +82,10 @@ struct tcb_db {
  * TCB_DB_LOOKUP to look files up one by one (tcb_db_find) through the
  * index where it is the text's (tcbindex.h), and tcb_db_next then not
  * used.  Otherwise the text is read whole; root then writes the index of
- * what it read.  Every commit writes the index of the new text.
+ * what it read.  Every commit writes the index of the new text.  Both
+ * STZ_LOCK and TCB_DB_LOOKUP: a few entries changed or added (tcb_record,
+ * tcb_entry_for), the text then written without being read whole where
+ * the index allows it (tcbedit.c); not for tcb_copy_stanza, tcb_delete.
  */
 #define TCB_DB_LOOKUP	(1u << 8)
 int tcb_db_load(struct tcb_db *db, const char *confdir, unsigned flags,

@@ -1,7 +1,8 @@
 /*
- * tcbindex.h - the index of sysck.cfg (confdir/sysck.cdb): each entry's
- * stanza, byte for byte, by its path, in a constant database (tinycdb),
- * so that a program that looks one file up reads only that stanza.
+ * tcbindex.h - the index of sysck.cfg (confdir/sysck.cdb): where each
+ * entry's stanza is in the text, by its path, in a constant database
+ * (tinycdb), so that a program that looks one file up reads only that
+ * stanza, from the text it opened.
  *
  * The text stays the database.  The index names the text it was made from
  * (device, inode, size, modification and change times of the file, as
@@ -14,6 +15,7 @@
 #define TPATH_TCBINDEX_H
 
 #include <cdb.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -24,9 +26,12 @@
 
 #define TCB_INDEX_FILE	"sysck.cdb"
 
+struct tcb_entry;
+
 struct tcb_index {
 	struct cdb cdb;
 	int fd;
+	int text;		/* the text's descriptor (the caller's), or -1 */
 	int boot;		/* its proofs: 1 this boot's, -1 not, 0 not asked */
 };
 
@@ -43,15 +48,62 @@ int tcb_index_write(int dirfd, const struct stz_doc *doc,
 /*
  * Open the index in dirfd if it is the index of the text whose identity
  * is id: 0, or 1 when there is none or it is another text's (stale), or
- * -1 with err when it is not root's or is damaged.
+ * -1 with err when it is not root's or is damaged.  Set x->text to the
+ * text's descriptor (its identity id) before reading stanzas.
  */
 int tcb_index_open(struct tcb_index *x, int dirfd, const struct stat *id,
 		   struct tp_err *err);
-/* path's stanza, preceded by default:'s if there is one, as one text to
- * parse (malloc'd): 0; 1 when path has no entry; -1 out of memory or a
- * damaged index. */
+/*
+ * path's stanza, preceded by default:'s if there is one, read from the
+ * text, as one text to parse (malloc'd): 0; 1 when path has no entry; -1
+ * out of memory, or an index whose span is not a stanza's of the text
+ * (damaged).  path NULL: default:'s alone ("" when there is none).
+ * where (if not NULL): the offset of the last stanza taken in the text,
+ * and where in *text it starts.
+ */
+struct tcb_index_at {
+	unsigned long long at;
+	size_t start;
+};
 int tcb_index_text(struct tcb_index *x, const char *path, char **text,
-		   size_t *len);
+		   size_t *len, struct tcb_index_at *where);
+/* How many stanzas the text has (default: included): 0, or -1. */
+int tcb_index_count(struct tcb_index *x, unsigned long long *n);
+/* Are its proofs of this boot? */
+bool tcb_index_this_boot(struct tcb_index *x);
+/*
+ * A stanza written anew by a writer that changed a few (tcbedit.c): its
+ * entry (the key is e->path; its proof is made as tcb_index_write makes
+ * it), its text and where it is in the new text, and where it was in the
+ * old (TCB_INDEX_NEW: it was not), with what length.
+ */
+#define TCB_INDEX_NEW	ULLONG_MAX
+struct tcb_index_change {
+	const struct tcb_entry *e;
+	const char *text;
+	size_t len;
+	unsigned long long at, old_at;
+	size_t old_len;
+};
+/*
+ * The index of a text made from old's by replacing or adding the stanzas
+ * of ch (sorted by old_at, the new last), which has count stanzas and the
+ * identity id: old's records carried (their positions moved, its proofs
+ * if of this boot, but the changed ones'), ch's written, into dirfd as
+ * tcb_index_write does.
+ */
+int tcb_index_update(int dirfd, struct tcb_index *old, const struct stat *id,
+		     struct tcb_index_change *ch, size_t n,
+		     unsigned long long count, struct tp_err *err);
+/*
+ * Its walk of old (and the fuzz target's): every record but the meta,
+ * count and boot, the stanzas of ch and, unless proofs, every proof (and
+ * with it those of by, ch sorted by path, and those that no longer hold)
+ * added to m, the offsets moved: 0, or -1 on a damaged index.
+ */
+int tcb_index_carry(struct cdb_make *m, struct tcb_index *old,
+		    struct tcb_index_change *ch, size_t n,
+		    struct tcb_index_change **by, bool proofs);
 /* The proof (proof.h) the index keeps for path, if of this boot: 0, or 1. */
 int tcb_index_proof(struct tcb_index *x, const char *path,
 		    struct tcb_proof *p);

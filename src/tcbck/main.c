@@ -150,7 +150,8 @@ cmd_add(struct tcbck *t, const char *confdir, char **argv, int argc,
 	for (int i = 0; i < argc; i++)
 		if (tcbck_is_assign(argv[i]))
 			assigns[na++] = argv[i];
-	load_db(t, confdir, STZ_LOCK | STZ_CREATE);
+	/* paths: looked up, changed without reading the whole text */
+	load_db(t, confdir, STZ_LOCK | STZ_CREATE | (tree ? 0 : TCB_DB_LOOKUP));
 	if (tree)
 		argv = expand_trees(t, argv, &argc);
 	if ((done = calloc((size_t)argc + 1, sizeof(*done))) == NULL)

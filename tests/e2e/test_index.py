@@ -30,8 +30,11 @@ def records(path):
 
 
 def identity(path):
-    s = os.stat(path)
-    return (f"tpath-index 1 {s.st_dev} {s.st_ino} {s.st_size} "
+    return identity_of(os.stat(path))
+
+
+def identity_of(s):
+    return (f"tpath-index 2 {s.st_dev} {s.st_ino} {s.st_size} "
             f"{s.st_mtime_ns // 10**9}.{s.st_mtime_ns % 10**9:09d} "
             f"{s.st_ctime_ns // 10**9}.{s.st_ctime_ns % 10**9:09d}").encode()
 
@@ -44,27 +47,35 @@ def stanzas(text):
                 line.rstrip().endswith(":"):
             name = line.rstrip()[:-1]
             out[name] = line
+        elif not line.strip():
+            name = None                 # a blank line ends a stanza
         elif name is not None:
             out[name] += line
     return out
 
 
 def fresh(confdir):
-    """Is the index the text's?  If it is, it must hold the text's every
-    stanza, byte for byte."""
+    """Is the index the text's?  If it is, it must say where each of the
+    text's stanzas is, exactly, and their count."""
     db, idx = confdir / "sysck.cfg", confdir / "sysck.cdb"
     if not idx.exists():
         return False
     r = records(idx)
     if r.get(b"\0meta") != identity(db):
         return False
-    want = stanzas(db.read_text())
-    got = {k.decode(): v.decode() for k, v in r.items() if k[:1] != b"\0"}
-    if "default" in want:
-        assert r[b"\0default"].decode() == want.pop("default")
+    data = db.read_bytes()
+    want = stanzas(data.decode())
+    got = {}
+    for k, v in r.items():
+        if k[:1] == b"\0" and k != b"\0default":
+            continue
+        at, n = struct.unpack("<QQ", v)
+        got["default" if k == b"\0default" else k.decode()] = \
+            data[at:at + n].decode()
     assert got.keys() == want.keys()
     for name in want:
         assert got[name].rstrip("\n") == want[name].rstrip("\n"), name
+    assert int(r[b"\0count"]) == len(want)
     return True
 
 
@@ -248,7 +259,10 @@ def proven(confdir):
     # changed within 50 ms of its hashing: no proof (times are coarse)
     assert proof_of(confdir, prog) is None
     time.sleep(0.1)
-    assert tcbck(confdir, "-a", "/usr/bin/true").returncode == 0
+    # recorded again, unchanged: only the index is written, with its proof
+    text = (confdir / "sysck.cfg").stat()
+    assert tcbck(confdir, "-a", str(prog)).returncode == 0
+    assert identity(confdir / "sysck.cfg") == identity_of(text)
     (confdir / "tsh_profile").write_text("export PATH=/usr/bin:/bin\n")
     r = records(confdir / "sysck.cdb")
     if b"\0boot" not in r:
@@ -326,3 +340,130 @@ def test_a_proof_is_used_only_where_it_holds(confdir, proven):
     assert run_with(now[:5] + [ns(s.st_ctime_ns - 1)] + now[6:]) == 126
     assert run_with(now[:6] + ["sha256:" + "0" * 64]) == 126  # not the entry's
     assert run_with(now) == 0
+
+
+# --- the writer of a few entries: the text spliced, not read whole --------
+
+def twin_dirs(tmp_path):
+    """Two root-owned configuration directories holding the same database:
+    a default: stanza, comments inside and between stanzas, and a last
+    stanza with no blank line after it."""
+    dirs = []
+    for name in ("splice", "full"):
+        d = tmp_path / name
+        d.mkdir(mode=0o755)
+        os.chown(d, 0, 0)
+        dirs.append(d)
+    assert tcbck(dirs[0], "-a", "/usr/bin/true", "/usr/bin/echo",
+                 "/usr/bin/cat", "mode=TCB,755").returncode == 0
+    db = dirs[0] / "sysck.cfg"
+    text = db.read_text().replace("/usr/bin/echo:\n",
+                                  "/usr/bin/echo:\n\t# kept\n")
+    head, rest = text.split("\n", 1)
+    db.write_text(head + "\ndefault:\n\tclass = tpath-test\n\n"
+                  "# between stanzas\n" + rest.rstrip("\n") + "\n")
+    assert tcbck(dirs[0], "-a", "/usr/bin/true").returncode == 0
+    shutil.copy(db, dirs[1] / "sysck.cfg")
+    return dirs
+
+
+def traced(args):
+    """args run under strace, if there is one: (the result, whether it
+    copied the text with copy_file_range, or None without strace)."""
+    strace = shutil.which("strace")
+    if strace is None:
+        return subprocess.run(args, capture_output=True, text=True), None
+    # LeakSanitizer cannot run under ptrace (a sanitized build's)
+    env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "")
+               + ":detect_leaks=0")
+    r = subprocess.run([strace, "-f", "-qq", "-e", "trace=copy_file_range",
+                        *args], capture_output=True, text=True, env=env)
+    return r, "copy_file_range(" in r.stderr
+
+
+@pytest.mark.parametrize("steps", [
+    [("chtcb", "on", "/usr/bin/ls"), ("chtcb", "off", "/usr/bin/echo"),
+     ("chtcb", "on", "/usr/bin/echo", "/usr/bin/cp", "/usr/bin/true")],
+    [("tcbck", "-a", "/usr/bin/cp", "/usr/bin/mv", "owner=bin"),
+     ("tcbck", "-a", "/usr/bin/echo", "class=a,b"),
+     ("tcbck", "-a", "/usr/bin/cat", "mode=644"),
+     ("tcbck", "-a", "/usr/bin/mv")],
+])
+def test_a_spliced_text_is_the_full_writers(tmp_path, steps):
+    """Each change made twice: once by the writer that splices the text
+    (its index the text's), once by the full writer (its index removed, so
+    it reads the text whole).  The two texts must be the same, byte for
+    byte, and the spliced one's index the text's."""
+    splice, full = twin_dirs(tmp_path)
+    for step in steps:
+        (full / "sysck.cdb").unlink(missing_ok=True)
+        r = subprocess.run([program(step[0]), "-C", str(full), *step[1:]],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        before = (splice / "sysck.cfg").read_bytes()
+        r, spliced = traced([program(step[0]), "-C", str(splice), *step[1:]])
+        assert r.returncode == 0, r.stderr
+        after = (splice / "sysck.cfg").read_bytes()
+        assert after == (full / "sysck.cfg").read_bytes(), step
+        assert after != before, step
+        assert spliced in (True, None), f"{step}: the text was read whole"
+        assert fresh(splice)
+    assert tcbck(splice, "-n", "ALL").returncode in (0, 1)
+
+
+def test_an_unchanged_entry_is_not_written_again(tmp_path):
+    splice, _ = twin_dirs(tmp_path)
+    before = os.stat(splice / "sysck.cfg")
+    assert chtcb(splice, "on", "/usr/bin/true").returncode == 0
+    assert tcbck(splice, "-a", "/usr/bin/echo").returncode == 0
+    after = os.stat(splice / "sysck.cfg")
+    assert (after.st_ino, after.st_mtime_ns) == \
+        (before.st_ino, before.st_mtime_ns)
+    assert fresh(splice)
+
+
+def test_an_index_whose_spans_lie_is_not_believed(tmp_path):
+    """The adversary (a damaged index that is still the text's): echo's
+    stanza said to be cat's, or only its first lines, or running on into
+    the next.  Read from the text at that span, it is not echo's stanza
+    whole and alone: echo has no entry (tsh would refuse it), chtcb cannot
+    change it, tcbck -a cannot add it again, and the text is untouched."""
+    splice, _ = twin_dirs(tmp_path)
+    idx, db = splice / "sysck.cdb", splice / "sysck.cfg"
+    recs = records(idx)
+    echo_at, echo_len = struct.unpack("<QQ", recs[b"/usr/bin/echo"])
+    cat_at, cat_len = struct.unpack("<QQ", recs[b"/usr/bin/cat"])
+    before = db.read_bytes()
+    stanza = before[echo_at:echo_at + echo_len]
+    last = len(stanza) - stanza.rstrip(b"\n").rfind(b"\n") - 1
+    assert cat_at > echo_at + echo_len
+    for at, n in ((cat_at, cat_len), (echo_at, echo_len - 10),
+                  (echo_at, echo_len - last),           # all but its hash
+                  (echo_at, cat_at + cat_len - echo_at),  # and cat's too
+                  (echo_at + 1, echo_len - 1)):
+        recs[b"/usr/bin/echo"] = struct.pack("<QQ", at, n)
+        write_cdb(idx, recs)
+        assert records(idx)[b"\0meta"] == identity(db)     # the text's
+        r = chtcb(splice, "query", "/usr/bin/echo")
+        assert r.stdout == "/usr/bin/echo: not in the database\n", (at, n)
+        r = chtcb(splice, "off", "/usr/bin/echo")
+        assert r.returncode != 0 and "not in the database" in r.stderr
+        r = tcbck(splice, "-a", "/usr/bin/echo")
+        assert r.returncode != 0 and "does not say it is new" in r.stderr
+        assert db.read_bytes() == before
+
+
+def test_a_stale_index_makes_the_writer_read_the_text(tmp_path):
+    """A hand edit: the index is another text's, so the writer reads the
+    text whole (the edit kept) and writes both anew."""
+    splice, _ = twin_dirs(tmp_path)
+    db = splice / "sysck.cfg"
+    db.write_text(db.read_text().replace("/usr/bin/cat:\n",
+                                         "/usr/bin/cat:\n\t# by hand\n"))
+    assert not fresh(splice)
+    r, spliced = traced([program("chtcb"), "-C", str(splice), "off",
+                         "/usr/bin/cat"])
+    assert r.returncode == 0, r.stderr
+    assert spliced in (False, None)
+    assert "\t# by hand\n" in db.read_text()
+    assert fresh(splice)

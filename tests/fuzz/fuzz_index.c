@@ -11,6 +11,9 @@
  *     from it has that path.
  *  3. A proof kept for the path (its boot taken as this one) that parses
  *     is written back as text that parses to the same proof.
+ *  4. The writer's walk of the whole index (below) ends, and carries each
+ *     stanza's span unchanged.
+ * The input is also the text the spans point into.
  * tinycdb checks every position against the map; the sanitizers watch.
  */
 #define _GNU_SOURCE
@@ -49,7 +52,7 @@ look_up(struct tcb_index *x, const char *path)
 	size_t len;
 	char *text;
 
-	if (tcb_index_text(x, path, &text, &len) != 0)
+	if (tcb_index_text(x, path, &text, &len, NULL) != 0)
 		return;
 	if (strlen(text) > len || text[len] != '\0')
 		fail("text of %s not terminated at %zu", path, len);
@@ -68,6 +71,62 @@ look_up(struct tcb_index *x, const char *path)
 	check_proof(x, path);
 }
 
+/* The next record of a walk whose key starts with '/' (a stanza's):
+   1, or 0 at its end (or where tinycdb's walk would not move on). */
+static int
+next_path(struct cdb *c, unsigned *pos, const char **k, unsigned *kl,
+	  const char **v, unsigned *vl)
+{
+	for (;;) {
+		unsigned last = *pos;
+
+		if (cdb_seqnext(pos, c) <= 0 || *pos <= last)
+			return 0;
+		*kl = cdb_keylen(c);
+		*vl = cdb_datalen(c);
+		*k = cdb_getkey(c);
+		*v = cdb_getdata(c);
+		if (*k && *v && *kl > 0 && (*k)[0] == '/')
+			return 1;
+	}
+}
+
+/*
+ * 4. The writer's walk of an old index (tcb_index_carry, nothing changed)
+ * ends, and carries each stanza's record as it was, in order.
+ */
+static void
+carry_all(struct tcb_index *x)
+{
+	int fd = memfd_create("fuzz_index_out", MFD_CLOEXEC);
+	struct tcb_index out;
+	struct cdb_make m;
+	unsigned ip, op, ikl, ivl, okl, ovl;
+	const char *ik, *iv, *ok, *ov;
+
+	if (fd == -1)
+		fail("memfd");
+	cdb_make_start(&m, fd);
+	/* finished whatever happened: tinycdb frees its tables there */
+	if ((tcb_index_carry(&m, x, NULL, 0, NULL, false) != 0) |
+	    (cdb_make_finish(&m) != 0) || tcb_index_map(&out, fd) != 0) {
+		close(fd);
+		return;
+	}
+	cdb_seqinit(&ip, &x->cdb);
+	cdb_seqinit(&op, &out.cdb);
+	while (next_path(&out.cdb, &op, &ok, &okl, &ov, &ovl)) {
+		if (!next_path(&x->cdb, &ip, &ik, &ikl, &iv, &ivl))
+			fail("a record carried that was not there");
+		if (ikl != okl || ivl != ovl || memcmp(ik, ok, ikl) != 0 ||
+		    memcmp(iv, ov, ivl) != 0)
+			fail("a stanza's record carried changed");
+	}
+	if (next_path(&x->cdb, &ip, &ik, &ikl, &iv, &ivl))
+		fail("a stanza's record not carried");
+	tcb_index_close(&out);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -82,6 +141,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(fd);
 		return 0;
 	}
+	x.text = dup(fd);	/* the stanzas' spans: into the input itself */
+	carry_all(&x);
 	cdb_seqinit(&pos, &x.cdb);
 	/* tinycdb's walk (the harness's, not the reader's) trusts the
 	   lengths: it must move forward, or it would go round for ever */
