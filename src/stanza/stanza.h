@@ -76,6 +76,8 @@ const char *stz_path(const struct stz_doc *doc);
  * which text the document is, for what is derived from it. */
 struct stat;
 const struct stat *stz_identity(const struct stz_doc *doc);
+/* The bytes read (or parsed), as they were: not the edits made since. */
+const char *stz_read_text(const struct stz_doc *doc, size_t *len);
 /* The directory of a document loaded with STZ_LOCK (held locked), or -1. */
 int stz_dirfd(const struct stz_doc *doc);
 /* One stanza's lines, byte for byte (a newline ending the last), malloc'd

@@ -9,6 +9,15 @@
 
 #include "tcbck.h"
 
+/* The attributes (verify.h), then what else check.c and tree.c find. */
+const char *const finding_kinds[] = {
+	"type", "owner", "group", "mode", "size", "hash", "acl", "target",
+	"missing", "error", "links", "symlinks", "program", "escape",
+	"setuid", "setgid", "device", "writable", NULL,
+};
+_Static_assert(sizeof(finding_kinds) / sizeof(finding_kinds[0]) ==
+	       FINDING_KINDS + 1, "FINDING_KINDS counts finding_kinds");
+
 void
 findings_init(struct findings *f)
 {

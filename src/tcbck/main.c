@@ -336,12 +336,12 @@ select_entries(struct tcbck *t, char **argv, int argc, size_t *n)
 /*
  * -n of paths alone looks them up in the index (sysck.cfg(5)), unless one
  * is a file of several names: their count needs every entry, so the text
- * is then read whole.
+ * is then read whole; and --json's summary is of the whole text.
  */
 static void
 load_for_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 {
-	bool paths = t->mode == FIX_NONE && argc > 0;
+	bool paths = t->mode == FIX_NONE && argc > 0 && !t->json;
 	struct stat sb;
 
 	for (int i = 0; paths && i < argc; i++)

@@ -27,6 +27,9 @@
 #define EXIT_MISMATCH	1
 #define EXIT_USAGE	2
 
+/* What --json documents say they are: doc/tcbck.schema.json's $id. */
+#define TCBCK_JSON_SCHEMA	"urn:tpath:tcbck:1"
+
 enum fixmode { FIX_NONE = 'n', FIX_YES = 'y', FIX_SILENT = 'p', FIX_ASK = 't' };
 
 /* One thing found: about a registered entry or an unregistered file. */
@@ -38,6 +41,7 @@ struct finding {
 	char text[512];		/* the message after "PATH: " */
 	const char *origin;	/* a changed content's: "package", ... */
 	char package[256];	/* "name version" the origin names */
+	bool behind;		/* dpkg wrote it for the entry's package */
 	bool fixed;
 	bool registered;
 };
@@ -105,6 +109,9 @@ int check_tree(struct tcbck *t, char **roots, size_t nroots,
 	       struct findings *out);
 
 /* findings.c */
+/* Every kind of finding (its what), NULL-terminated: the summary's keys. */
+#define FINDING_KINDS	18
+extern const char *const finding_kinds[];
 struct finding *finding_add(struct findings *f, const char *path,
 			    const char *what, bool registered,
 			    const char *fmt, ...)

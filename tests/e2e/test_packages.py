@@ -307,6 +307,9 @@ def test_check_tells_an_upgrade_from_tampering_and_no_package(confdir,
         "/usr/bin/tpath-test-new": ("tampered", f"{NAME} 1.1"),
         str(other): ("no-package", None),
     }
+    # behind its package: the one recorded with it that dpkg rewrote
+    import json
+    assert json.loads(r.stdout)["summary"]["behind"] == 1
     r = tcbck(confdir, "-n", f"/usr/bin/{NAME}")
     assert f"dpkg wrote it (package {NAME} 1.1): not yet in step " \
         "(tcbck --sync)" in r.stderr
