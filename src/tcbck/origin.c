@@ -116,7 +116,6 @@ explain(struct changed *c, const struct pkg_view *v)
 		snprintf(at, room, "; it cannot be read now");
 	} else if (memcmp(now, m, TP_MD5_LEN) == 0) {
 		x->origin = "package";
-		x->behind = c->e->package != NULL;	/* --sync follows it */
 		snprintf(at, room, "; dpkg wrote it (package %s %s): not yet "
 			 "in step (%s)", v->p->name, v->p->version, next);
 	} else {

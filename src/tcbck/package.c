@@ -403,6 +403,28 @@ behind(const struct held *h, size_t n, const char *installed)
 	return false;
 }
 
+long
+entries_behind(const struct tcb_db *db, struct tp_err *err)
+{
+	struct tcb_entry *e = tcb_db_next(db, NULL);
+	struct tcb_dpkg d;
+	const char *inst;
+	long n = 0;
+
+	while (e && e->package == NULL)
+		e = tcb_db_next(db, e);
+	if (e == NULL)
+		return 0;		/* no package: dpkg need not be read */
+	if (tcb_dpkg_installed(NULL, &d, err) == -1)
+		return -1;
+	for (; e; e = tcb_db_next(db, e))
+		if (e->package && tcb_dpkg_state(&d, e->package, &inst) ==
+		    TCB_DPKG_INSTALLED && strcmp(e->version, inst) != 0)
+			n++;
+	tcb_dpkg_free(&d);
+	return n;
+}
+
 int
 cmd_sync(struct tcbck *t, const char *confdir)
 {

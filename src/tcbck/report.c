@@ -53,25 +53,24 @@ print_counts(const char *name, unsigned (*count)[2], int which)
 
 /*
  * The database as read (its entries and the digest of its bytes, for a
- * fleet to compare), the entries dpkg wrote newer content for (not yet in
- * step), and each kind of finding counted.
+ * fleet to compare), the entries of packages dpkg has upgraded since they
+ * were recorded, and each kind of finding counted.  What cannot be known
+ * is null, and said.
  */
 static void
 print_summary(const struct tcbck *t, const struct findings *f, size_t nf)
 {
-	unsigned count[FINDING_KINDS][2] = { { 0 } }, behind = 0;
+	unsigned count[FINDING_KINDS][2] = { { 0 } };
 	char text[TP_HASH_TEXT];
 	struct tp_digest d;
 	struct tp_err e;
+	long behind;
 
-	for (size_t i = 0; i < nf; i++) {
-		for (struct finding *x = f[i].head; x; x = x->next) {
+	for (size_t i = 0; i < nf; i++)
+		for (struct finding *x = f[i].head; x; x = x->next)
 			for (size_t k = 0; finding_kinds[k]; k++)
 				if (strcmp(x->what, finding_kinds[k]) == 0)
 					count[k][x->fixed]++;
-			behind += x->behind && !x->fixed;
-		}
-	}
 	printf(",\n \"summary\": {\"entries\": %zu, \"digest\": ",
 	       tcb_db_count(&t->db));
 	if (tcb_db_digest(&t->db, &d, &e) == 0) {
@@ -81,7 +80,12 @@ print_summary(const struct tcbck *t, const struct findings *f, size_t nf)
 		warnx("%s", e.msg);
 		printf("null");
 	}
-	printf(", \"behind\": %u,\n  ", behind);
+	if ((behind = entries_behind(&t->db, &e)) == -1) {
+		warnx("%s", e.msg);
+		printf(", \"behind\": null,\n  ");
+	} else {
+		printf(", \"behind\": %ld,\n  ", behind);
+	}
 	print_counts("problems", count, 0);
 	printf(",\n  ");
 	print_counts("fixed", count, 1);

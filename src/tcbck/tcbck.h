@@ -41,7 +41,6 @@ struct finding {
 	char text[512];		/* the message after "PATH: " */
 	const char *origin;	/* a changed content's: "package", ... */
 	char package[256];	/* "name version" the origin names */
-	bool behind;		/* dpkg wrote it for the entry's package */
 	bool fixed;
 	bool registered;
 };
@@ -91,6 +90,10 @@ int cmd_add_packages(struct tcbck *t, const char *confdir, char **argv,
 		     int argc);
 /* --sync: the entries of recorded packages in step with dpkg. */
 int cmd_sync(struct tcbck *t, const char *confdir);
+/* How many entries have a package dpkg has installed at another version
+ * than theirs (--sync would record them again); -1 with err when dpkg's
+ * status cannot be read. */
+long entries_behind(const struct tcb_db *db, struct tp_err *err);
 
 /* origin.c */
 /* For each changed content among the findings f[i] of e[i]: dpkg's. */
