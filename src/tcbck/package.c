@@ -161,6 +161,13 @@ add_package(struct tcbck *t, const struct tcb_pkg *p, char *const *assigns,
 	return refused;
 }
 
+static int
+by_pkg_name(const void *a, const void *b)
+{
+	return strcmp(((const struct tcb_pkg *)a)->name,
+		      ((const struct tcb_pkg *)b)->name);
+}
+
 int
 cmd_add_packages(struct tcbck *t, const char *confdir, char **argv, int argc)
 {
@@ -190,6 +197,10 @@ cmd_add_packages(struct tcbck *t, const char *confdir, char **argv, int argc)
 		}
 		np++;
 	}
+	/* in the order of their names, not of the command line: the same
+	   packages make the same database on every machine */
+	if (np > 1)
+		qsort(p, np, sizeof(*p), by_pkg_name);
 	prehash(t, p, np);
 	for (size_t i = 0; i < np; i++) {
 		refused += add_package(t, &p[i], assigns, na, &done, &ndone,

@@ -64,7 +64,7 @@ char *tp_path_canonical(const char *path);
 
 /*
  * Every name under root, root first, symbolic links not followed (fts(3),
- * physical): appended to *names (malloc'd, each malloc'd), *n counting
+ * physical), each directory's names in byte order: appended to *names (malloc'd, each malloc'd), *n counting
  * them; a name gone while the walk ran is left out.  A directory that
  * cannot be read is an error: -1 with the reason in err, the names so far
  * kept.
