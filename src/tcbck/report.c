@@ -76,7 +76,7 @@ print_summary(const struct tcbck *t, const struct findings *f, size_t nf)
 	if (tcb_db_digest(&t->db, &d, &e) == 0) {
 		tp_hash_format(&d, text);
 		printf("\"%s\"", text);
-	} else {	/* said, and null: no digest is better than a wrong one */
+	} else {	/* said, and null: better no digest than a wrong one */
 		warnx("%s", e.msg);
 		printf("null");
 	}

@@ -210,7 +210,8 @@ tp_tree_names(const char *root, char ***names, size_t *n, struct tp_err *err)
 	FTS *fts;
 	int rc = 0;
 
-	if ((fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, by_name)) == NULL)
+	fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, by_name);
+	if (fts == NULL)
 		return tp_err_set(err, "%s: %s", root, strerror(errno));
 	while ((f = fts_read(fts)) != NULL) {
 		if (f->fts_info == FTS_DP)

@@ -9,12 +9,14 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 import tcbck_json
+from conftest import program
 from test_tcbck import tcbck
 
 SRC = Path(__file__).parents[2]
@@ -217,3 +219,30 @@ def test_the_schema_file_is_the_man_pages():
     page = (SRC / "doc" / "tcbck.8").read_text()
     for k in tcbck_json.kinds():
         assert f"Cm {k}" in page, k
+
+
+def test_what_cannot_be_known_is_null_and_said(confdir, scratch):
+    """An entry of a package, on a machine whose dpkg status cannot be
+    read (an empty /var/lib/dpkg, in a mount namespace of its own): behind
+    is null, standard error says why, and the document is still valid."""
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare")
+    f = scratch / "f"
+    f.write_text("one\n")
+    assert tcbck(confdir, "-a", str(f), "package=tpath-test-none",
+                 "version=1").returncode == 0
+    empty = scratch / "dpkg"
+    empty.mkdir()
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private",
+                        "sh", "-c", 'mount --bind "$1" /var/lib/dpkg && '
+                        'shift && exec "$@"', "sh", str(empty),
+                        program("tcbck"), "-C", str(confdir), "-q", "--json",
+                        "-n", "ALL"], capture_output=True, text=True)
+    if r.returncode not in (0, 1) and "unshare" in r.stderr:
+        pytest.skip(f"no mount namespace here: {r.stderr.strip()}")
+    assert r.returncode == 0, r.stderr
+    doc = tcbck_json.check(r.stdout, confdir)
+    assert doc["summary"]["behind"] is None
+    assert r.stderr == "tcbck: /var/lib/dpkg/status: missing\n"
+    # where dpkg can be read, not installed is not behind
+    assert run(confdir, "-n", "ALL")["summary"]["behind"] == 0
