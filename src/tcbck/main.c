@@ -402,6 +402,8 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 	findings_init(&f[n]);
 	if (roots && check_tree(t, roots, nroots, &f[n]) == -1)
 		warnx("the tree walk was incomplete");
+	/* not in the order directories list their names: alike everywhere */
+	findings_sort(&f[n]);
 	problems = report_findings(t, f, n + 1, n);
 	for (size_t i = 0; i <= n; i++)
 		findings_free(&f[i]);

@@ -123,6 +123,8 @@ struct finding *finding_add(struct findings *f, const char *path,
 struct finding *finding_of(struct finding *const *xs, unsigned n,
 			   enum tcb_what w);
 void finding_fixed(struct findings *f, struct finding *x);
+/* In the byte order of their paths (one path's in the order found). */
+void findings_sort(struct findings *f);
 void findings_init(struct findings *f);
 void findings_free(struct findings *f);
 

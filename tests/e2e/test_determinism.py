@@ -188,3 +188,29 @@ def test_two_machines_record_the_same_database(machines):
     assert {(x["path"], x["what"]) for x in doc["findings"]} == \
         {(f"{MOUNT}/tree/sub/z", "size"), (f"{MOUNT}/tree/sub/z", "hash")}
     assert check(a, conf_c)[0] == 0
+
+
+def test_two_machines_report_a_tree_walk_alike(machines):
+    """tcbck -n tree: what the walk finds is reported in the byte order of
+    the paths, not the order the directories list names in."""
+    (a, conf_a), (b, _), _ = machines
+    record(a, conf_a, [TOOLS, MORE])
+    names = ["walk/z", "walk/a", "walk/m", "walk/a-b", "walk/a/c"]
+    for root, order in ((a, names), (b, names[::-1])):
+        base = root / MOUNT.relative_to("/")
+        (base / "walk/a").mkdir(parents=True)
+        for n in order:
+            if n != "walk/a":
+                (base / n).write_text(n)
+                (base / n).chmod(0o4755)
+    assert os.listdir(a / MOUNT.relative_to("/") / "walk") != \
+        os.listdir(b / MOUNT.relative_to("/") / "walk")
+    found = []
+    for root in (a, b):
+        r = run_on(root, program("tcbck"), "-C", str(conf_a), "-q",
+                   "--json", "-n", "tree", str(MOUNT / "walk"), check=False)
+        assert r.returncode == 1, r.stderr
+        doc = tcbck_json.check(r.stdout, conf_a)
+        found.append([(x["path"], x["what"]) for x in doc["findings"]])
+    want = sorted(f"{MOUNT}/{n}" for n in names if n != "walk/a")
+    assert found[0] == found[1] == [(p, "setuid") for p in want]
