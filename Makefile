@@ -41,7 +41,7 @@ DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
 	python3-pexpect mandoc clang libclang-rt-14-dev auditd acl \
 	libpam-modules passwd tmux psmisc pamtester libbpf-dev bpftool \
-	liburing-dev libcdb-dev liblmdb-dev
+	liburing-dev libcdb-dev liblmdb-dev python3-jsonschema
 
 # Libraries every program links through libtpath (lazy: after make deps).
 # libcrypto is loaded when a file is first hashed (src/tcb/hash.c): its
@@ -258,6 +258,7 @@ install: all
 	@# PAM examples only: the system's PAM files are the administrator's
 	install -m 0644 conf/pam-examples/su conf/pam-examples/passwd \
 		$(DESTDIR)$(DOCDIR)/pam-examples/
+	install -m 0644 doc/tcbck.schema.json $(DESTDIR)$(DOCDIR)/
 	install -d $(DESTDIR)$(UNITDIR)/tgetty@console.service.d \
 		$(DESTDIR)$(TMPFILESDIR)
 	for u in $(UNITS); do \

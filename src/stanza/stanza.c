@@ -620,6 +620,7 @@ stz_parse_into(struct stz_doc *doc, char *buf, size_t len, struct tp_err *err)
 	unsigned lineno = 0;
 
 	doc->buf = buf;
+	doc->buflen = len;
 	if (len > STZ_MAX_FILE)
 		return tp_err_set(err, "%s: larger than %lu bytes", doc->path,
 				  STZ_MAX_FILE);
@@ -824,6 +825,13 @@ int
 stz_dirfd(const struct stz_doc *doc)
 {
 	return doc->dirfd;
+}
+
+const char *
+stz_read_text(const struct stz_doc *doc, size_t *len)
+{
+	*len = doc->buflen;
+	return doc->buf ? doc->buf : "";
 }
 
 const struct stat *

@@ -81,6 +81,8 @@ const struct stat *stz_identity(const struct stz_doc *doc);
  * last commit is seen); held until the descriptor is closed.  path: for
  * messages. */
 int stz_lock_dir(int dfd, const char *path, struct tp_err *err);
+/* The bytes read (or parsed), as they were: not the edits made since. */
+const char *stz_read_text(const struct stz_doc *doc, size_t *len);
 /* The directory of a document loaded with STZ_LOCK (held locked), or -1. */
 int stz_dirfd(const struct stz_doc *doc);
 /* One stanza's lines, byte for byte (a newline ending the last), malloc'd

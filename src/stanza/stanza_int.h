@@ -21,6 +21,7 @@ struct stz_doc {
 	char *path;			/* for messages */
 	bool unnumbered;		/* not a file: messages name no line */
 	char *buf;			/* the text read, lines point into it */
+	size_t buflen;
 	struct stz_line *lines, *lines_tail;
 	struct stz_stanza *first, *last;
 	size_t count;

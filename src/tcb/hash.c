@@ -242,38 +242,81 @@ digest_file(int fd, EVP_MD_CTX *ctx, EVP_MD_CTX *ctx2, unsigned char *buf)
 	}
 }
 
-/* As tp_hash_fd, and the MD5 digest of the same bytes when md5 is set. */
-static int
-hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
-	unsigned char *md5, const char *path, struct tp_err *err)
-{
-	EVP_MD_CTX *ctx = NULL, *ctx5 = NULL;
-	unsigned char *buf = NULL;
-	unsigned len = 0;
-	const EVP_MD *md;
-	int rv = -1, r;
+/* The contexts of one digest: alg's, and MD5's beside it when md5. */
+struct digest {
+	EVP_MD_CTX *ctx, *ctx5;
+};
 
+static int
+digest_start(struct digest *g, enum tp_hash_alg alg, bool md5,
+	     const char *path, struct tp_err *err)
+{
+	const EVP_MD *md;
+
+	g->ctx = g->ctx5 = NULL;
 	if (!crypto())
 		return tp_err_set(err, "%s: cannot load %s: %s", path,
 				  CRYPTO_SONAME, "nothing can be hashed");
 	if ((md = evp_md(alg)) == NULL)
 		return tp_err_set(err, "%s: unknown hash algorithm", path);
-	if ((buf = malloc(HASH_CHUNK)) == NULL ||
-	    (ctx = fn.ctx_new()) == NULL ||
-	    (md5 && (ctx5 = fn.ctx_new()) == NULL)) {
+	if ((g->ctx = fn.ctx_new()) == NULL ||
+	    (md5 && (g->ctx5 = fn.ctx_new()) == NULL))
+		return tp_err_set(err, "%s: %s: out of memory", path,
+				  tp_hash_name(alg));
+	if (fn.init(g->ctx, md, NULL) != 1 ||
+	    (g->ctx5 && fn.init(g->ctx5, fn.md5(), NULL) != 1))
+		return tp_err_set(err, "%s: %s: OpenSSL cannot start the "
+				  "digest", path, tp_hash_name(alg));
+	return 0;
+}
+
+static int
+digest_finish(struct digest *g, enum tp_hash_alg alg, struct tp_digest *out,
+	      unsigned char *md5, const char *path, struct tp_err *err)
+{
+	unsigned len = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (fn.final(g->ctx, out->md, &len) != 1 ||
+	    len != algs[alg_index(alg)].len ||
+	    (g->ctx5 && fn.final(g->ctx5, md5, NULL) != 1)) {
+		memset(out, 0, sizeof(*out));
+		return tp_err_set(err, "%s: %s: OpenSSL digest failed", path,
+				  tp_hash_name(alg));
+	}
+	out->alg = alg;
+	out->len = len;
+	return 0;
+}
+
+static void
+digest_free(struct digest *g)
+{
+	if (fn_loaded) {
+		fn.ctx_free(g->ctx);
+		fn.ctx_free(g->ctx5);
+	}
+}
+
+/* As tp_hash_fd, and the MD5 digest of the same bytes when md5 is set. */
+static int
+hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
+	unsigned char *md5, const char *path, struct tp_err *err)
+{
+	struct digest g;
+	unsigned char *buf = NULL;
+	int rv = -1, r;
+
+	if (digest_start(&g, alg, md5 != NULL, path, err) == -1)
+		goto out;
+	if ((buf = malloc(HASH_CHUNK)) == NULL) {
 		tp_err_set(err, "%s: %s: out of memory", path,
 			   tp_hash_name(alg));
 		goto out;
 	}
-	if (fn.init(ctx, md, NULL) != 1 ||
-	    (ctx5 && fn.init(ctx5, fn.md5(), NULL) != 1)) {
-		tp_err_set(err, "%s: %s: OpenSSL cannot start the digest",
-			   path, tp_hash_name(alg));
-		goto out;
-	}
 	/* advice only: a pipe or an odd file system may refuse it */
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if ((r = digest_file(fd, ctx, ctx5, buf)) != 0) {
+	if ((r = digest_file(fd, g.ctx, g.ctx5, buf)) != 0) {
 		if (r == -1)
 			tp_err_set(err, "%s: read: %s", path, strerror(errno));
 		else
@@ -281,21 +324,30 @@ hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
 				   tp_hash_name(alg));
 		goto out;
 	}
-	memset(out, 0, sizeof(*out));
-	if (fn.final(ctx, out->md, &len) != 1 ||
-	    len != algs[alg_index(alg)].len ||
-	    (ctx5 && fn.final(ctx5, md5, NULL) != 1)) {
-		tp_err_set(err, "%s: %s: OpenSSL digest failed", path,
-			   tp_hash_name(alg));
-		goto out;
-	}
-	out->alg = alg;
-	out->len = len;
-	rv = 0;
+	rv = digest_finish(&g, alg, out, md5, path, err);
 out:
-	fn.ctx_free(ctx);
-	fn.ctx_free(ctx5);
+	digest_free(&g);
 	free(buf);
+	return rv;
+}
+
+int
+tp_hash_mem(const void *buf, size_t len, enum tp_hash_alg alg,
+	    struct tp_digest *out, const char *what, struct tp_err *err)
+{
+	struct digest g;
+	int rv = -1;
+
+	if (digest_start(&g, alg, false, what, err) == -1)
+		goto out;
+	/* EVP_DigestUpdate takes any length, 0 included */
+	if (fn.update(g.ctx, buf, len) != 1)
+		tp_err_set(err, "%s: %s: OpenSSL digest failed", what,
+			   tp_hash_name(alg));
+	else
+		rv = digest_finish(&g, alg, out, NULL, what, err);
+out:
+	digest_free(&g);
 	return rv;
 }
 

@@ -34,6 +34,9 @@ const char *tp_hash_name(enum tp_hash_alg alg);
  */
 int tp_hash_fd(int fd, enum tp_hash_alg alg, struct tp_digest *out,
 	       const char *path, struct tp_err *err);
+/* The digest of len bytes in memory (what: for messages). */
+int tp_hash_mem(const void *buf, size_t len, enum tp_hash_alg alg,
+		struct tp_digest *out, const char *what, struct tp_err *err);
 int tp_digest_equal(const struct tp_digest *a, const struct tp_digest *b);
 /*
  * tp_hash_fd, and in the same pass the MD5 digest of the same bytes: the

@@ -585,6 +585,28 @@ tcb_delete(struct tcb_db *db, struct tcb_entry *e)
 	stz_delete_stanza(db->doc, e->st);
 }
 
+size_t
+tcb_db_count(const struct tcb_db *db)
+{
+	if (db->index)			/* looked up, or changed, through it */
+		return 0;
+	return stz_count(db->doc) - (stz_find(db->doc, STZ_DEFAULT) != NULL);
+}
+
+int
+tcb_db_digest(const struct tcb_db *db, struct tp_digest *out,
+	      struct tp_err *err)
+{
+	const char *text;
+	size_t len;
+
+	if (db->index)
+		return tp_err_set(err, "%s: looked up in its index, not read",
+				  db->path);
+	text = stz_read_text(db->doc, &len);
+	return tp_hash_mem(text, len, TP_HASH_SHA256, out, db->path, err);
+}
+
 bool
 tcb_entry_in_class(const struct tcb_entry *e, const char *class)
 {

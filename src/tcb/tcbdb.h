@@ -95,6 +95,12 @@ void tcb_db_free(struct tcb_db *db);
 struct tcb_entry *tcb_db_find(const struct tcb_db *db, const char *path);
 /* The entry named exactly path (already canonical): no lookup by path. */
 struct tcb_entry *tcb_db_find_exact(const struct tcb_db *db, const char *path);
+/* How many entries the text read has (default: not one); 0 when looked up. */
+size_t tcb_db_count(const struct tcb_db *db);
+/* The sha256 digest of the text's bytes as read (before any change made
+ * since): 0, or -1 with err (looked up in the index: no text was read). */
+int tcb_db_digest(const struct tcb_db *db, struct tp_digest *out,
+		  struct tp_err *err);
 bool tcb_entry_in_class(const struct tcb_entry *e, const char *class);
 /*
  * Is e (NULL: no entry) a program tsh may run: the TCB flag, and its

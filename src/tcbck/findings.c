@@ -9,6 +9,15 @@
 
 #include "tcbck.h"
 
+/* The attributes (verify.h), then what else check.c and tree.c find. */
+const char *const finding_kinds[] = {
+	"type", "owner", "group", "mode", "size", "hash", "acl", "target",
+	"missing", "error", "links", "symlinks", "program", "escape",
+	"setuid", "setgid", "device", "writable", NULL,
+};
+_Static_assert(sizeof(finding_kinds) / sizeof(finding_kinds[0]) ==
+	       FINDING_KINDS + 1, "FINDING_KINDS counts finding_kinds");
+
 void
 findings_init(struct findings *f)
 {
@@ -60,6 +69,43 @@ finding_of(struct finding *const *xs, unsigned n, enum tcb_what w)
 		if (xs[i] && strcmp(xs[i]->what, tcb_what_name(w)) == 0)
 			return xs[i];
 	return NULL;
+}
+
+struct ranked {
+	struct finding *x;
+	size_t rank;		/* in the order found */
+};
+
+static int
+by_path(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int c = strcmp(x->x->path, y->x->path);
+
+	return c ? c : (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+void
+findings_sort(struct findings *f)
+{
+	struct ranked *v;
+	struct finding *x;
+	size_t n = 0, all = 0;
+
+	for (x = f->head; x; x = x->next)
+		all++;
+	if (all < 2 || (v = calloc(all, sizeof(*v))) == NULL)
+		return;		/* out of memory: the order found, all there */
+	for (x = f->head; x; x = x->next, n++)
+		v[n] = (struct ranked){ x, n };
+	qsort(v, n, sizeof(*v), by_path);
+	f->tail = &f->head;
+	for (size_t i = 0; i < n; i++) {
+		*f->tail = v[i].x;
+		f->tail = &v[i].x->next;
+	}
+	*f->tail = NULL;
+	free(v);
 }
 
 void

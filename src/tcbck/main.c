@@ -337,12 +337,12 @@ select_entries(struct tcbck *t, char **argv, int argc, size_t *n)
 /*
  * -n of paths alone looks them up in the index (sysck.cfg(5)), unless one
  * is a file of several names: their count needs every entry, so the text
- * is then read whole.
+ * is then read whole; and --json's summary is of the whole text.
  */
 static void
 load_for_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 {
-	bool paths = t->mode == FIX_NONE && argc > 0;
+	bool paths = t->mode == FIX_NONE && argc > 0 && !t->json;
 	struct stat sb;
 
 	for (int i = 0; paths && i < argc; i++)
@@ -403,6 +403,8 @@ cmd_check(struct tcbck *t, const char *confdir, char **argv, int argc)
 	findings_init(&f[n]);
 	if (roots && check_tree(t, roots, nroots, &f[n]) == -1)
 		warnx("the tree walk was incomplete");
+	/* not in the order directories list their names: alike everywhere */
+	findings_sort(&f[n]);
 	problems = report_findings(t, f, n + 1, n);
 	for (size_t i = 0; i <= n; i++)
 		findings_free(&f[i]);

@@ -320,7 +320,8 @@ static void
 print_json(const struct tcbck *t, const struct report *r,
 	   const size_t *count)
 {
-	printf("{\"report\": \"minimal-system\", \"database\": ");
+	printf("{\"schema\": \"%s\", \"report\": \"minimal-system\", "
+	       "\"database\": ", TCBCK_JSON_SCHEMA);
 	json_str(t->db.path);
 	printf(", \"walked\": %zu, \"counts\": {", r->walked);
 	for (size_t c = 0; checks[c]; c++)

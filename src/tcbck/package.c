@@ -161,6 +161,13 @@ add_package(struct tcbck *t, const struct tcb_pkg *p, char *const *assigns,
 	return refused;
 }
 
+static int
+by_pkg_name(const void *a, const void *b)
+{
+	return strcmp(((const struct tcb_pkg *)a)->name,
+		      ((const struct tcb_pkg *)b)->name);
+}
+
 int
 cmd_add_packages(struct tcbck *t, const char *confdir, char **argv, int argc)
 {
@@ -190,6 +197,10 @@ cmd_add_packages(struct tcbck *t, const char *confdir, char **argv, int argc)
 		}
 		np++;
 	}
+	/* in the order of their names, not of the command line: the same
+	   packages make the same database on every machine */
+	if (np > 1)
+		qsort(p, np, sizeof(*p), by_pkg_name);
 	prehash(t, p, np);
 	for (size_t i = 0; i < np; i++) {
 		refused += add_package(t, &p[i], assigns, na, &done, &ndone,
@@ -401,6 +412,28 @@ behind(const struct held *h, size_t n, const char *installed)
 		if (strcmp(h[k].version, installed) != 0)
 			return true;
 	return false;
+}
+
+long
+entries_behind(const struct tcb_db *db, struct tp_err *err)
+{
+	struct tcb_entry *e = tcb_db_next(db, NULL);
+	struct tcb_dpkg d;
+	const char *inst;
+	long n = 0;
+
+	while (e && e->package == NULL)
+		e = tcb_db_next(db, e);
+	if (e == NULL)
+		return 0;		/* no package: dpkg need not be read */
+	if (tcb_dpkg_installed(NULL, &d, err) == -1)
+		return -1;
+	for (; e; e = tcb_db_next(db, e))
+		if (e->package && tcb_dpkg_state(&d, e->package, &inst) ==
+		    TCB_DPKG_INSTALLED && strcmp(e->version, inst) != 0)
+			n++;
+	tcb_dpkg_free(&d);
+	return n;
 }
 
 int

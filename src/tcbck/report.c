@@ -4,6 +4,7 @@
  * and each byte of invalid UTF-8 as \u00XX, so any file name is valid
  * JSON); and the progress line while entries are checked.
  */
+#include <err.h>
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -39,17 +40,70 @@ json_str(const char *s)
 	putchar('"');
 }
 
+/* The summary's counts: [k][0] problems, [k][1] fixed, per finding_kinds. */
+static void
+print_counts(const char *name, unsigned (*count)[2], int which)
+{
+	printf("\"%s\": {", name);
+	for (size_t k = 0; finding_kinds[k]; k++)
+		printf("%s\"%s\": %u", k ? ", " : "", finding_kinds[k],
+		       count[k][which]);
+	putchar('}');
+}
+
+/*
+ * The database as read (its entries and the digest of its bytes, for a
+ * fleet to compare), the entries of packages dpkg has upgraded since they
+ * were recorded, and each kind of finding counted.  What cannot be known
+ * is null, and said.
+ */
+static void
+print_summary(const struct tcbck *t, const struct findings *f, size_t nf)
+{
+	unsigned count[FINDING_KINDS][2] = { { 0 } };
+	char text[TP_HASH_TEXT];
+	struct tp_digest d;
+	struct tp_err e;
+	long behind;
+
+	for (size_t i = 0; i < nf; i++)
+		for (struct finding *x = f[i].head; x; x = x->next)
+			for (size_t k = 0; finding_kinds[k]; k++)
+				if (strcmp(x->what, finding_kinds[k]) == 0)
+					count[k][x->fixed]++;
+	printf(",\n \"summary\": {\"entries\": %zu, \"digest\": ",
+	       tcb_db_count(&t->db));
+	if (tcb_db_digest(&t->db, &d, &e) == 0) {
+		tp_hash_format(&d, text);
+		printf("\"%s\"", text);
+	} else {	/* said, and null: better no digest than a wrong one */
+		warnx("%s", e.msg);
+		printf("null");
+	}
+	if ((behind = entries_behind(&t->db, &e)) == -1) {
+		warnx("%s", e.msg);
+		printf(", \"behind\": null,\n  ");
+	} else {
+		printf(", \"behind\": %ld,\n  ", behind);
+	}
+	print_counts("problems", count, 0);
+	printf(",\n  ");
+	print_counts("fixed", count, 1);
+	printf("},\n ");
+}
+
 static void
 print_json(const struct tcbck *t, const struct findings *f, size_t nf,
 	   size_t checked, unsigned problems, unsigned fixed)
 {
 	const char *sep = "";
 
-	printf("{\"database\": ");
+	printf("{\"schema\": \"%s\", \"database\": ", TCBCK_JSON_SCHEMA);
 	json_str(t->db.path);
 	printf(", \"mode\": \"%c\", \"checked\": %zu, \"problems\": %u, "
-	       "\"fixed\": %u, \"findings\": [", (char)t->mode, checked,
-	       problems, fixed);
+	       "\"fixed\": %u", (char)t->mode, checked, problems, fixed);
+	print_summary(t, f, nf);
+	printf("\"findings\": [");
 	for (size_t i = 0; i < nf; i++) {
 		for (struct finding *x = f[i].head; x; x = x->next) {
 			printf("%s\n  {\"path\": ", sep);

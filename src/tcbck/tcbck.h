@@ -27,6 +27,9 @@
 #define EXIT_MISMATCH	1
 #define EXIT_USAGE	2
 
+/* What --json documents say they are: doc/tcbck.schema.json's $id. */
+#define TCBCK_JSON_SCHEMA	"urn:tpath:tcbck:1"
+
 enum fixmode { FIX_NONE = 'n', FIX_YES = 'y', FIX_SILENT = 'p', FIX_ASK = 't' };
 
 /* One thing found: about a registered entry or an unregistered file. */
@@ -87,6 +90,10 @@ int cmd_add_packages(struct tcbck *t, const char *confdir, char **argv,
 		     int argc);
 /* --sync: the entries of recorded packages in step with dpkg. */
 int cmd_sync(struct tcbck *t, const char *confdir);
+/* How many entries have a package dpkg has installed at another version
+ * than theirs (--sync would record them again); -1 with err when dpkg's
+ * status cannot be read. */
+long entries_behind(const struct tcb_db *db, struct tp_err *err);
 
 /* origin.c */
 /* For each changed content among the findings f[i] of e[i]: dpkg's. */
@@ -105,6 +112,9 @@ int check_tree(struct tcbck *t, char **roots, size_t nroots,
 	       struct findings *out);
 
 /* findings.c */
+/* Every kind of finding (its what), NULL-terminated: the summary's keys. */
+#define FINDING_KINDS	18
+extern const char *const finding_kinds[];
 struct finding *finding_add(struct findings *f, const char *path,
 			    const char *what, bool registered,
 			    const char *fmt, ...)
@@ -113,6 +123,8 @@ struct finding *finding_add(struct findings *f, const char *path,
 struct finding *finding_of(struct finding *const *xs, unsigned n,
 			   enum tcb_what w);
 void finding_fixed(struct findings *f, struct finding *x);
+/* In the byte order of their paths (one path's in the order found). */
+void findings_sort(struct findings *f);
 void findings_init(struct findings *f);
 void findings_free(struct findings *f);
 

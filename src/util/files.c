@@ -192,6 +192,15 @@ tp_replace(int dirfd, const char *tmp, const char *name, int fd,
 	return fsync(dirfd);
 }
 
+/* Byte order of the names in a directory, not the order it lists them in
+ * (a file system's hash, or the order the files were made): a tree is
+ * recorded alike on every machine that has the same files. */
+static int
+by_name(const FTSENT **a, const FTSENT **b)
+{
+	return strcmp((*a)->fts_name, (*b)->fts_name);
+}
+
 int
 tp_tree_names(const char *root, char ***names, size_t *n, struct tp_err *err)
 {
@@ -201,7 +210,8 @@ tp_tree_names(const char *root, char ***names, size_t *n, struct tp_err *err)
 	FTS *fts;
 	int rc = 0;
 
-	if ((fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL)) == NULL)
+	fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, by_name);
+	if (fts == NULL)
 		return tp_err_set(err, "%s: %s", root, strerror(errno));
 	while ((f = fts_read(fts)) != NULL) {
 		if (f->fts_info == FTS_DP)

@@ -64,10 +64,10 @@ char *tp_path_canonical(const char *path);
 
 /*
  * Every name under root, root first, symbolic links not followed (fts(3),
- * physical): appended to *names (malloc'd, each malloc'd), *n counting
- * them; a name gone while the walk ran is left out.  A directory that
- * cannot be read is an error: -1 with the reason in err, the names so far
- * kept.
+ * physical), each directory's names in byte order: appended to *names
+ * (malloc'd, each malloc'd), *n counting them; a name gone while the walk
+ * ran is left out.  A directory that cannot be read is an error: -1 with
+ * the reason in err, the names so far kept.
  */
 struct tp_err;
 int tp_tree_names(const char *root, char ***names, size_t *n,

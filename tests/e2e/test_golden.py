@@ -9,9 +9,12 @@ tests/golden/TOOL/CASE/ holds one case, in the util-linux way:
             (what a command changed: the database, a file's mode)
 In every file @CONF@ stands for a fresh configuration directory (for tsh:
 a database of a few trusted programs and a profile), @TREE@ for a scratch
-directory, @BUILD@ for the build directory.  A change of output is then a
+directory, @BUILD@ for the build directory, and in what a command printed
+@CONF_SHA256@ for the SHA-256 of @CONF@/sysck.cfg as the test reads it
+afterwards (its text names @TREE@, so its digest differs in every run).  A change of output is then a
 visible diff.  TPATH_GOLDEN_UPDATE=1 writes what the programs print now
 (for a new case; read the diff before committing it)."""
+import hashlib
 import os
 import shutil
 import subprocess
@@ -20,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+import tcbck_json
 from conftest import BUILD
 from test_tsh import TRUSTED, register
 
@@ -87,6 +91,13 @@ def test_golden(case):
         r = subprocess.run([str(BUILD / tool), *args], input=stdin,
                            capture_output=True, text=True, env=ENV,
                            cwd=subst["@TREE@"])
+        if tool == "tcbck" and "--json" in args and r.returncode in (0, 1):
+            tcbck_json.check(r.stdout, None if "--report" in args else
+                             subst["@CONF@"])
+        db = Path(subst["@CONF@"]) / "sysck.cfg"
+        if db.exists():
+            subst["@CONF_SHA256@"] = hashlib.sha256(db.read_bytes()) \
+                .hexdigest()
         got = {"stdout": unfill(r.stdout, subst),
                "stderr": unfill(r.stderr, subst),
                "status": f"{r.returncode}\n"}

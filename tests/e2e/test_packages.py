@@ -307,12 +307,22 @@ def test_check_tells_an_upgrade_from_tampering_and_no_package(confdir,
         "/usr/bin/tpath-test-new": ("tampered", f"{NAME} 1.1"),
         str(other): ("no-package", None),
     }
+    # behind their package: every entry recorded with 1.0, 1.1 installed
+    import json
+    recorded = (confdir / "sysck.cfg").read_text().count(
+        f"\tversion = 1.0\n")
+    assert recorded >= 3
+    assert json.loads(r.stdout)["summary"]["behind"] == recorded
     r = tcbck(confdir, "-n", f"/usr/bin/{NAME}")
     assert f"dpkg wrote it (package {NAME} 1.1): not yet in step " \
         "(tcbck --sync)" in r.stderr
     r = tcbck(confdir, "-n", "/usr/bin/tpath-test-new")
     assert f"does not match package {NAME} 1.1: not what dpkg wrote" in \
         r.stderr
+    # in step: none behind (the tampered new file refused, its own kept)
+    assert tcbck(confdir, "--sync").returncode == 1      # the tampered one
+    r = tcbck(confdir, "--json", "-n", "ALL")
+    assert json.loads(r.stdout)["summary"]["behind"] == 0
 
 
 SHELL_PKG = "tpath-test-shell"

@@ -9,12 +9,19 @@ import time
 
 import pytest
 
+import tcbck_json
 from conftest import program
 
 
 def tcbck(confdir, *args):
-    return subprocess.run([program("tcbck"), "-C", str(confdir), "-q", *args],
-                          capture_output=True, text=True)
+    """tcbck -C confdir -q args; a --json output is checked against the
+    schema (tcbck_json.py), whatever the test then looks at."""
+    r = subprocess.run([program("tcbck"), "-C", str(confdir), "-q", *args],
+                       capture_output=True, text=True)
+    if "--json" in args and r.returncode in (0, 1):
+        tcbck_json.check(r.stdout, confdir if "--report" not in args
+                         else None)
+    return r
 
 
 def chtcb(confdir, *args):

@@ -161,6 +161,43 @@ test_the_absolute_directories_of_a_path(void **state)
 	assert_false(tp_path_next(&list, d, sizeof(d)));
 }
 
+/* A tree's names, each directory's in byte order, whatever order the
+ * files were made in (a tmpfs lists the newest first, where there is one). */
+static void
+test_a_tree_in_byte_order(void **state)
+{
+	static const char *const made[] = { "zz", "b", "c", "c/e", "c-d",
+		"a", "c/a", NULL };
+	static const char *const want[] = { "", "/a", "/b", "/c", "/c/a",
+		"/c/e", "/c-d", "/zz", NULL };
+	char root[96], path[160], **names = NULL;
+	struct tp_err e;
+	size_t n = 0, i;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/tpath-tree.XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : dir);
+	assert_non_null(mkdtemp(root));
+	for (i = 0; made[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, made[i]);
+		if (strcmp(made[i], "c") == 0)
+			assert_int_equal(mkdir(path, 0755), 0);
+		else
+			assert_int_equal(close(open(path, O_CREAT | O_WRONLY,
+						    0644)), 0);
+	}
+	assert_int_equal(tp_tree_names(root, &names, &n, &e), 0);
+	for (i = 0; want[i]; i++) {
+		assert_true(i < n);
+		snprintf(path, sizeof(path), "%s%s", root, want[i]);
+		assert_string_equal(names[i], path);
+	}
+	assert_int_equal(n, i);
+	tp_names_free(names, n);
+	snprintf(path, sizeof(path), "rm -rf -- '%s'", root);
+	assert_int_equal(system(path), 0);
+}
+
 int
 main(void)
 {
@@ -170,6 +207,7 @@ main(void)
 		cmocka_unit_test(test_a_path_split),
 		cmocka_unit_test(test_a_file_replaced_whole),
 		cmocka_unit_test(test_the_absolute_directories_of_a_path),
+		cmocka_unit_test(test_a_tree_in_byte_order),
 	};
 	int rc;
 

@@ -90,6 +90,38 @@ test_known_vectors(void **state)
 	unlink(path);
 }
 
+/* Bytes in memory: the same digests as the same bytes in a file. */
+static void
+test_memory(void **state)
+{
+	static const char big[] = "tpath trusted file content 0123456789\n";
+	char text[TP_HASH_TEXT], ftext[TP_HASH_TEXT], path[64];
+	struct tp_digest d;
+	struct tp_err e;
+	int fd;
+
+	(void)state;
+	assert_int_equal(tp_hash_mem("", 0, TP_HASH_SHA256, &d, "mem", &e), 0);
+	tp_hash_format(&d, text);
+	assert_string_equal(text, SHA256_EMPTY);
+	assert_int_equal(tp_hash_mem("abc", 3, TP_HASH_SHA512, &d, "mem", &e),
+			 0);
+	tp_hash_format(&d, text);
+	assert_string_equal(text, SHA512_ABC);
+	fd = tmpfile_with(big, sizeof(big) - 1, path);
+	hash_text(fd, TP_HASH_SHA256, ftext);
+	assert_int_equal(tp_hash_mem(big, sizeof(big) - 1, TP_HASH_SHA256, &d,
+				     "mem", &e), 0);
+	tp_hash_format(&d, text);
+	assert_string_equal(text, ftext);
+	close(fd);
+	unlink(path);
+	/* no algorithm: refused, saying which text */
+	assert_int_equal(tp_hash_mem("abc", 3, TP_HASH_NONE, &d, "mem", &e),
+			 -1);
+	assert_non_null(strstr(e.msg, "mem: unknown hash algorithm"));
+}
+
 /* What sha256sum(1) or sha512sum(1) says, as "sha256:<hex>". */
 static void
 coreutils_hash(const char *tool, const char *path, char *text)
@@ -358,6 +390,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_vectors),
+		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_large_file_matches_coreutils),
 		cmocka_unit_test(test_offset_is_ignored_and_kept),
 		cmocka_unit_test(test_read_errors),

@@ -96,6 +96,13 @@ test_roundtrip_bytes(void **state)
 	assert_int_equal(len, strlen(text));
 	assert_memory_equal(out, text, len);
 	free(out);
+	/* the bytes as read stay so after an edit: not the text written */
+	assert_int_equal(stz_set1(doc, stz_find(doc, "b"), "y", "2", &err), 0);
+	out = stz_text(doc, &len);
+	assert_true(len != strlen(text) || memcmp(out, text, len) != 0);
+	free(out);
+	assert_memory_equal(stz_read_text(doc, &len), text, strlen(text));
+	assert_int_equal(len, strlen(text));
 	stz_free(doc);
 }
 
