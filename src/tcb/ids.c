@@ -20,8 +20,9 @@
 #include "stanza.h"
 
 /*
- * User and group names, cached: a database names the same few owners many
- * thousand times, and each NSS lookup may read /etc/passwd again.
+ * User and group names and numbers, cached each way: a database names the
+ * same few owners many thousand times, and each NSS lookup may read
+ * /etc/passwd again.
  */
 struct idcache {
 	pthread_mutex_t lock;
@@ -31,6 +32,10 @@ struct idcache {
 
 static struct idcache users = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static struct idcache groups = { .lock = PTHREAD_MUTEX_INITIALIZER };
+/* what NSS named each number: two names of one number (root, toor) must
+   not make the name written depend on which was read first */
+static struct idcache user_names = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static struct idcache group_names = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int
 cache_get(struct idcache *c, const char *name, unsigned *id)
@@ -41,6 +46,24 @@ cache_get(struct idcache *c, const char *name, unsigned *id)
 	for (unsigned i = 0; i < c->n; i++) {
 		if (strcmp(c->e[i].name, name) == 0) {
 			*id = c->e[i].id;
+			found = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+/* The name cached for id, into name (32 bytes): 0, or -1. */
+static int
+cache_name(struct idcache *c, unsigned id, char *name)
+{
+	int found = -1;
+
+	pthread_mutex_lock(&c->lock);
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->e[i].id == id) {
+			snprintf(name, 32, "%s", c->e[i].name);
 			found = 0;
 			break;
 		}
@@ -161,23 +184,29 @@ tcb_parse_group(const char *s, gid_t *out)
 	return rc;
 }
 
+/* The name of user or group id into buf (32 bytes), or its number. */
+static const char *
+id_name(enum idkind kind, unsigned id, char *buf)
+{
+	struct idcache *c = kind == USER ? &user_names : &group_names;
+
+	if (cache_name(c, id, buf) == 0)
+		return buf;
+	if (nss(kind, NULL, &id, buf) == 0 && *buf != '\0')
+		cache_put(c, buf, id);
+	else
+		snprintf(buf, 32, "%u", id);
+	return buf;
+}
+
 const char *
 tcb_user_name(uid_t uid, char *buf)
 {
-	unsigned id = uid;
-
-	if (nss(USER, NULL, &id, buf) != 0 || *buf == '\0')
-		snprintf(buf, 32, "%u", (unsigned)uid);
-	return buf;
+	return id_name(USER, uid, buf);
 }
 
 const char *
 tcb_group_name(gid_t gid, char *buf)
 {
-	unsigned id = gid;
-
-	if (nss(GROUP, NULL, &id, buf) != 0 || *buf == '\0')
-		snprintf(buf, 32, "%u", (unsigned)gid);
-	return buf;
+	return id_name(GROUP, gid, buf);
 }
-
