@@ -5,13 +5,14 @@
  * Loaded with STZ_LOCK and TCB_DB_LOOKUP where the index is the text's
  * and its proofs are of this boot, the database is the locked directory,
  * the text's descriptor (checked as stz_load checks it) and the index.
- * The entries touched are looked up, each parsed alone with default:, as
- * tsh reads them; the new ones go into a document of their own.
+ * The entries touched are looked up, each read from the text where the
+ * index says and parsed alone with default:, as tsh reads them (and only
+ * if it is one whole stanza there: tcbdb.c); the new ones go into a
+ * document of their own.
  *
  * The commit writes the text the full writer would write: the old text
- * copied around each changed stanza (first checked, byte for byte, to be
- * where the index says it is), the changed stanzas in their places, the
- * new ones appended as stz_add_stanza appends them.  Then the index, from
+ * copied around each changed stanza, the changed stanzas in their places,
+ * the new ones appended as stz_add_stanza appends them.  Then the index, from
  * the old one's records (tcb_index_update).  Temporary files, lock, and
  * the order of the renames are those of stz_commit and tcb_index_write:
  * a writer killed at any point leaves the old text, or the new text and
@@ -178,8 +179,9 @@ by_old_at(const void *a, const void *b)
 }
 
 /*
- * A trusted program's entry the index has no proof for that holds: one
- * touched (recorded again, say) gets its proof, as with the full writer.
+ * A trusted program's entry the index has no proof for that holds, where
+ * one can be made: one touched (recorded again, say) gets its proof, as
+ * with the full writer.
  */
 static bool
 unproven(const struct tcb_entry *e)
@@ -188,9 +190,8 @@ unproven(const struct tcb_entry *e)
 	struct stat sb;
 
 	return tcb_entry_trusted(e, NULL) &&
-	       (e->proof == NULL ||
-		tcb_proof_identity(AT_FDCWD, e->path, &now, &sb) == -1 ||
-		!tcb_proof_same(e->proof, &now));
+	       tcb_proof_identity(AT_FDCWD, e->path, &now, &sb) == 0 &&
+	       (e->proof == NULL || !tcb_proof_same(e->proof, &now));
 }
 
 /*
