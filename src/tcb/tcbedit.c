@@ -406,8 +406,10 @@ tcb_edit_commit(struct tcb_db *db, struct tp_err *err)
 	ssize_t n;
 	int rc = -1;
 
-	if ((n = changes(db, &ch, &nnew, &text_changed, err)) <= 0)
+	if ((n = changes(db, &ch, &nnew, &text_changed, err)) <= 0) {
+		free(ch);
 		return (int)n;		/* nothing changed: nothing written */
+	}
 	s.ch = ch;
 	s.n = (size_t)n;
 	if (!text_changed) {		/* proofs only: the same text's index */
