@@ -10,6 +10,7 @@ at MOUNT and its dpkg database at /var/lib/dpkg, so both record the same
 names.  What could leak differs between the two: the order packages are
 installed and files made, inode numbers, modification times, the umask."""
 import difflib
+import grp
 import os
 import shutil
 import subprocess
@@ -214,3 +215,40 @@ def test_two_machines_report_a_tree_walk_alike(machines):
         found.append([(x["path"], x["what"]) for x in doc["findings"]])
     want = sorted(f"{MOUNT}/{n}" for n in names if n != "walk/a")
     assert found[0] == found[1] == [(p, "setuid") for p in want]
+
+
+@pytest.fixture
+def twin_groups():
+    """Two groups of one number (groupadd -o): the first is what NSS names
+    that number."""
+    names = [f"tpd{os.getpid() % 10000}{c}" for c in "ab"]
+    subprocess.run(["groupadd", "--system", names[0]], check=True)
+    gid = grp.getgrnam(names[0]).gr_gid
+    subprocess.run(["groupadd", "-o", "-g", str(gid), names[1]], check=True)
+    yield names, gid
+    for n in reversed(names):
+        subprocess.run(["groupdel", n], check=False)
+
+
+def test_a_number_is_written_by_its_name_whatever_was_read(confdir, scratch,
+                                                           twin_groups):
+    """The adversary of a cache of names: the database names a group of
+    the same number by its other name first.  A file of that number is
+    recorded by the name NSS gives the number, however the database got
+    to name it."""
+    (a, b), gid = twin_groups
+    assert grp.getgrgid(gid).gr_name == a
+    one, two = scratch / "one", scratch / "two"
+    for f in (one, two):
+        f.write_text("x\n")
+        os.chown(f, 0, gid)
+    r = subprocess.run([program("tcbck"), "-C", str(confdir), "-a", str(one),
+                        f"group={b}"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (confdir / "sysck.cdb").unlink()     # the text read whole: b parsed
+    r = subprocess.run([program("tcbck"), "-C", str(confdir), "-a", str(two)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    text = (confdir / "sysck.cfg").read_text()
+    assert f"{two}:\n\ttype = FILE\n\towner = root\n\tgroup = {a}\n" in text, \
+        text
