@@ -332,7 +332,7 @@ fuzz: deps $(FUZZ_BINS)
 
 # C benchmarks, then the scripts (each prints our figure beside its peer's).
 BENCH_SCRIPTS := $(filter-out %.c,$(wildcard tests/bench/*))
-bench: all $(BENCH_BINS)
+bench: all $(BENCH_BINS) $(HELPER_BINS)
 	@for b in $(BENCH_BINS) $(BENCH_SCRIPTS); do \
 		TPATH_BUILD=$(abspath $(B)) $$b || exit 1; done
 
