@@ -1,6 +1,7 @@
 /*
- * audit.h - security events: one record per event, through libaudit, or a
- * syslog LOG_AUTHPRIV message where the kernel has no audit (or it is off).
+ * audit.h - security events: one record per event, through libaudit, or,
+ * where the kernel has no audit, audit is off or the kernel refuses it, the
+ * same record as one syslog LOG_AUTHPRIV line (its fields, names, encoding).
  *
  * Callers pass key/value pairs; values are encoded for the audit trail, so
  * a file name with blanks or control characters cannot forge fields.  Never
