@@ -375,12 +375,12 @@ static const struct {
 	[TP_EV_TSH] = { TP_AUDIT_TRUSTED_APP, "tsh" },
 	[TP_EV_CMD] = { TP_AUDIT_USER_CMD, "tsh-exec" },
 	[TP_EV_CMD_REFUSED] = { TP_AUDIT_USER_CMD, "tsh-refuse" },
-	[TP_EV_DB_ADD] = { TP_AUDIT_TRUSTED_APP, "tcbck-add" },
-	[TP_EV_DB_DELETE] = { TP_AUDIT_TRUSTED_APP, "tcbck-delete" },
-	[TP_EV_DB_FIX] = { TP_AUDIT_TRUSTED_APP, "tcbck-fix" },
-	[TP_EV_DB_MISMATCH] = { TP_AUDIT_TRUSTED_APP, "tcbck-hash-mismatch" },
-	[TP_EV_TCB_ON] = { TP_AUDIT_TRUSTED_APP, "chtcb-on" },
-	[TP_EV_TCB_OFF] = { TP_AUDIT_TRUSTED_APP, "chtcb-off" },
+	[TP_EV_DB_ADD] = { TP_AUDIT_USYS_CONFIG, "tcbck-add" },
+	[TP_EV_DB_DELETE] = { TP_AUDIT_USYS_CONFIG, "tcbck-delete" },
+	[TP_EV_DB_FIX] = { TP_AUDIT_USYS_CONFIG, "tcbck-fix" },
+	[TP_EV_DB_MISMATCH] = { TP_AUDIT_USYS_CONFIG, "tcbck-hash-mismatch" },
+	[TP_EV_TCB_ON] = { TP_AUDIT_USYS_CONFIG, "chtcb-on" },
+	[TP_EV_TCB_OFF] = { TP_AUDIT_USYS_CONFIG, "chtcb-off" },
 };
 
 int

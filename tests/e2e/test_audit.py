@@ -15,19 +15,21 @@ from conftest import helper
 POLL_SECONDS = 5.0
 
 
-def ausearch(daemon, *args):
-    r = subprocess.run([daemon.ausearch, "-m", "TRUSTED_APP", "-ts", "recent",
+def ausearch(daemon, *args, types="TRUSTED_APP"):
+    r = subprocess.run([daemon.ausearch, "-m", types, "-ts", "recent",
                         *args], capture_output=True, text=True,
                        errors="replace")  # -i decodes other records' bytes
     # exit 1 with "<no matches>" until the record is there
     return r.stdout.splitlines() if r.returncode == 0 else []
 
 
-def find(daemon, nonce, *args):
-    """The record line holding nonce, polled for up to POLL_SECONDS."""
+def find(daemon, nonce, *args, types="TRUSTED_APP"):
+    """The record lines of types holding nonce, polled for up to
+    POLL_SECONDS."""
     deadline = time.monotonic() + POLL_SECONDS
     while True:
-        hits = [line for line in ausearch(daemon, *args) if nonce in line]
+        hits = [line for line in ausearch(daemon, *args, types=types)
+                if nonce in line]
         if hits or time.monotonic() > deadline:
             return hits
         time.sleep(0.1)
