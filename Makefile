@@ -36,12 +36,14 @@ else
 B := build
 endif
 
-# Debian 12 packages: build, libraries, test tools, man page lint, fuzzing.
+# Debian 12 packages: build, libraries, test tools, man page lint, fuzzing;
+# audispd-plugins and iproute2 for the fleet test (e2e/test_audit_fleet.py).
 DEB_PKGS := build-essential pkg-config libpam0g-dev libncurses-dev \
 	libaudit-dev libssl-dev libacl1-dev libcmocka-dev python3-pytest \
 	python3-pexpect mandoc clang libclang-rt-14-dev auditd acl \
 	libpam-modules passwd tmux psmisc pamtester libbpf-dev bpftool \
-	liburing-dev libcdb-dev liblmdb-dev python3-jsonschema
+	liburing-dev libcdb-dev liblmdb-dev python3-jsonschema \
+	audispd-plugins iproute2
 
 # Libraries every program links through libtpath (lazy: after make deps).
 # libcrypto is loaded when a file is first hashed (src/tcb/hash.c): its

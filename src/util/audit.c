@@ -6,7 +6,8 @@
  * event that is silently lost.  Every value is quoted or hex-encoded the way
  * libaudit encodes untrusted strings, so it can never end its own field;
  * where the kernel has no audit, audit is off or the send fails, the same
- * text goes to syslog(LOG_AUTHPRIV) instead.
+ * record goes to syslog(LOG_AUTHPRIV) instead, field for field as the audit
+ * record has it (send_syslog).
  *
  * The netlink socket is opened on first use, close-on-exec, and reopened in
  * a forked child (a shared socket would mix up the kernel's replies).  One
@@ -18,13 +19,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <libaudit.h>
 
@@ -237,6 +241,96 @@ send_audit(int type, bool success, const char *text)
 	return 0;
 }
 
+/*
+ * The terminal as libaudit finds it when it is given none: the first of
+ * standard input, output and error that is a terminal, a character device
+ * (and, outside /dev, not one with several links), without its /dev/.
+ */
+static void
+find_terminal(char *buf, size_t size)
+{
+	struct stat st;
+
+	for (int fd = 0; fd < 3; fd++) {
+		if (ttyname_r(fd, buf, size) != 0 || buf[0] == '\0')
+			continue;
+		if (lstat(buf, &st) == -1 || !S_ISCHR(st.st_mode) ||
+		    (st.st_nlink > 1 && strncmp(buf, "/dev/", 5) != 0))
+			break;
+		if (strncmp(buf, "/dev/", 5) == 0)
+			memmove(buf, buf + 5, strlen(buf + 5) + 1);
+		return;
+	}
+	snprintf(buf, size, "?");
+}
+
+/* The program's path, encoded as libaudit encodes exe=. */
+static void
+find_exe(char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n <= 0 || (size_t)n * 2 + 1 > size) {
+		snprintf(buf, size, "\"?\"");
+		return;
+	}
+	path[n] = '\0';
+	if (audit_value_needs_encoding(path, (unsigned)n))
+		audit_encode_value(buf, path, (unsigned)n);
+	else
+		snprintf(buf, size, "\"%s\"", path);
+}
+
+/*
+ * Where the record cannot go to the trail: the same record, one syslog line,
+ * field for field as the kernel and libaudit would have written it (the
+ * kernel's pid, uid, auid and ses; libaudit's exe, hostname, addr, terminal
+ * and res, found the way audit_log_user_message finds them), so that one
+ * parser reads both and rsyslog or the journal forward it unchanged:
+ *   type=USER_LOGIN pid=42 uid=0 auid=1000 ses=3 msg='op=login ... res=success'
+ * Every value in the text is quoted or hex (no blank, quote or control byte
+ * of its own), so the line is one line and msg='...' cannot be closed early.
+ */
+static void
+send_syslog(int type, bool success, const char *text)
+{
+	char tty[64], host[HOST_NAME_MAX + 1] = "?", name[32];
+	char exe[2 * PATH_MAX + 1];
+	const char *known = audit_msg_type_to_name(type);
+	uint32_t ses = audit_get_session();
+
+	/* no /proc/self/sessionid (-2): the kernel's "unset" */
+	if (ses == (uint32_t)-2)
+		ses = (uint32_t)-1;
+
+	/* auditd's name for a type it does not know */
+	if (known != NULL)
+		snprintf(name, sizeof(name), "%s", known);
+	else
+		snprintf(name, sizeof(name), "UNKNOWN[%d]", type);
+	pthread_mutex_lock(&lock);
+	snprintf(tty, sizeof(tty), "%s", terminal);
+	pthread_mutex_unlock(&lock);
+	if (tty[0] == '\0')
+		find_terminal(tty, sizeof(tty));
+	/* libaudit names the host only for a terminal (pts/N, ttyN) */
+	if (strncmp(tty, "pts", 3) == 0 || strncmp(tty, "tty", 3) == 0) {
+		if (gethostname(host, sizeof(host)) == -1)
+			snprintf(host, sizeof(host), "?");
+		host[sizeof(host) - 1] = '\0';
+		/* libaudit would write it as it is: no field may be forged */
+		if (needs_hex(host, strlen(host)))
+			snprintf(host, sizeof(host), "?");
+	}
+	find_exe(exe, sizeof(exe));
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "type=%s pid=%d uid=%u auid=%u "
+	       "ses=%u msg='%s exe=%s hostname=%s addr=? terminal=%s res=%s'",
+	       name, (int)getpid(), (unsigned)getuid(),
+	       (unsigned)audit_getloginuid(), (unsigned)ses,
+	       text, exe, host, tty, success ? "success" : "failed");
+}
+
 /* The record, to the trail or (failing that) syslog; as tp_audit(). */
 static int
 write_record(int type, bool success, const char *op, va_list ap)
@@ -254,8 +348,7 @@ write_record(int type, bool success, const char *op, va_list ap)
 	pthread_mutex_unlock(&lock);
 	if (rv == 0)
 		return 0;
-	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s terminal=%s res=%s", text,
-	       terminal[0] ? terminal : "?", success ? "success" : "failed");
+	send_syslog(type, success, text);
 	return 1;
 }
 
@@ -282,12 +375,12 @@ static const struct {
 	[TP_EV_TSH] = { TP_AUDIT_TRUSTED_APP, "tsh" },
 	[TP_EV_CMD] = { TP_AUDIT_USER_CMD, "tsh-exec" },
 	[TP_EV_CMD_REFUSED] = { TP_AUDIT_USER_CMD, "tsh-refuse" },
-	[TP_EV_DB_ADD] = { TP_AUDIT_TRUSTED_APP, "tcbck-add" },
-	[TP_EV_DB_DELETE] = { TP_AUDIT_TRUSTED_APP, "tcbck-delete" },
-	[TP_EV_DB_FIX] = { TP_AUDIT_TRUSTED_APP, "tcbck-fix" },
-	[TP_EV_DB_MISMATCH] = { TP_AUDIT_TRUSTED_APP, "tcbck-hash-mismatch" },
-	[TP_EV_TCB_ON] = { TP_AUDIT_TRUSTED_APP, "chtcb-on" },
-	[TP_EV_TCB_OFF] = { TP_AUDIT_TRUSTED_APP, "chtcb-off" },
+	[TP_EV_DB_ADD] = { TP_AUDIT_USYS_CONFIG, "tcbck-add" },
+	[TP_EV_DB_DELETE] = { TP_AUDIT_USYS_CONFIG, "tcbck-delete" },
+	[TP_EV_DB_FIX] = { TP_AUDIT_USYS_CONFIG, "tcbck-fix" },
+	[TP_EV_DB_MISMATCH] = { TP_AUDIT_USYS_CONFIG, "tcbck-hash-mismatch" },
+	[TP_EV_TCB_ON] = { TP_AUDIT_USYS_CONFIG, "chtcb-on" },
+	[TP_EV_TCB_OFF] = { TP_AUDIT_USYS_CONFIG, "chtcb-off" },
 };
 
 int

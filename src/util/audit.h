@@ -1,6 +1,7 @@
 /*
- * audit.h - security events: one record per event, through libaudit, or a
- * syslog LOG_AUTHPRIV message where the kernel has no audit (or it is off).
+ * audit.h - security events: one record per event, through libaudit, or,
+ * where the kernel has no audit, audit is off or the kernel refuses it, the
+ * same record as one syslog LOG_AUTHPRIV line (its fields, names, encoding).
  *
  * Callers pass key/value pairs; values are encoded for the audit trail, so
  * a file name with blanks or control characters cannot forge fields.  Never
@@ -13,6 +14,7 @@
 
 /* The libaudit record types tpath writes (values from libaudit.h). */
 #define TP_AUDIT_TRUSTED_APP	1121	/* AUDIT_TRUSTED_APP */
+#define TP_AUDIT_USYS_CONFIG	1111	/* AUDIT_USYS_CONFIG */
 #define TP_AUDIT_USER_CMD	1123	/* AUDIT_USER_CMD */
 #define TP_AUDIT_USER_LOGIN	1112	/* AUDIT_USER_LOGIN */
 #define TP_AUDIT_USER_LOGOUT	1113	/* AUDIT_USER_LOGOUT */
@@ -20,7 +22,11 @@
 /*
  * Every event tpath records (DESIGN.md: every login, logout, failed login,
  * key, trusted command, refused command, port lock and database change),
- * each with its record type and op word, in one table (audit.c).
+ * each with its record type and op word, in one table (audit.c).  The
+ * database's changes are USYS_CONFIG, not TRUSTED_APP: the audit tools
+ * leave every field of a TRUSTED_APP record uninterpreted (its fields are
+ * an application's own), so auditd's enriched log gives no name for its
+ * uid and auid, and a collector elsewhere sees only the node's numbers.
  */
 enum tp_event {
 	TP_EV_LOGIN,		/* USER_LOGIN op=login: a login, or a failure */
@@ -31,12 +37,12 @@ enum tp_event {
 				   start (not verified, not protected) */
 	TP_EV_CMD,		/* USER_CMD op=tsh-exec: tsh ran a program */
 	TP_EV_CMD_REFUSED,	/* USER_CMD op=tsh-refuse: tsh refused one */
-	TP_EV_DB_ADD,		/* TRUSTED_APP op=tcbck-add: an entry recorded */
-	TP_EV_DB_DELETE,	/* TRUSTED_APP op=tcbck-delete */
-	TP_EV_DB_FIX,		/* TRUSTED_APP op=tcbck-fix: a file mended */
-	TP_EV_DB_MISMATCH,	/* TRUSTED_APP op=tcbck-hash-mismatch */
-	TP_EV_TCB_ON,		/* TRUSTED_APP op=chtcb-on: marked trusted */
-	TP_EV_TCB_OFF,		/* TRUSTED_APP op=chtcb-off */
+	TP_EV_DB_ADD,		/* USYS_CONFIG op=tcbck-add: an entry recorded */
+	TP_EV_DB_DELETE,	/* USYS_CONFIG op=tcbck-delete */
+	TP_EV_DB_FIX,		/* USYS_CONFIG op=tcbck-fix: a file mended */
+	TP_EV_DB_MISMATCH,	/* USYS_CONFIG op=tcbck-hash-mismatch */
+	TP_EV_TCB_ON,		/* USYS_CONFIG op=chtcb-on: marked trusted */
+	TP_EV_TCB_OFF,		/* USYS_CONFIG op=chtcb-off */
 };
 
 /* Write one event of the table: as tp_audit() with its type and op.

@@ -6,7 +6,14 @@ remembers its PID, and at the end of the session ends it by that PID (never
 by name) and puts the kernel's `enabled` flag back as it found it.  Where the
 tools are missing, the kernel has no audit, or the daemon cannot start, the
 tests that use it are skipped with the reason.
+
+The kernel takes one daemon at a time.  A test that needs a daemon of its
+own (the fleet's node, test_audit_fleet.py) asks `auditd.replaced(argv)`:
+only a daemon this session started is ever stopped for it, by PID, and the
+plain one is started again when the test is done, so the records of the
+tests after it (and of anyone reading the trail meanwhile) still arrive.
 """
+import contextlib
 import os
 import shutil
 import signal
@@ -26,6 +33,31 @@ class Auditd:
     pid: int            # the daemon's PID
     started: bool       # True when this fixture started it
     ausearch: str       # path of ausearch(8)
+    paths: dict = None  # auditd, auditctl, ausearch
+    proc: subprocess.Popen = None   # the daemon, when this fixture started it
+
+    @contextlib.contextmanager
+    def replaced(self, argv):
+        """The kernel's daemon is argv's (which must exec auditd itself,
+        keeping its PID) for the with block; then the plain one again.
+        A skip when the running daemon is not this session's own."""
+        if not self.started:
+            pytest.skip(f"the kernel's audit daemon (pid {self.pid}) is "
+                        f"not this test session's: it is not stopped for "
+                        f"a daemon of the test's own")
+        stop(self.proc)
+        try:
+            proc, why = launch(argv, self.paths)
+            try:
+                if why:
+                    pytest.skip(why)
+                yield proc
+            finally:
+                stop(proc)
+        finally:
+            self.proc, why = launch([self.paths["auditd"], "-n"], self.paths)
+            assert why is None, f"the plain auditd again: {why}"
+            self.pid = self.proc.pid
 
 
 def tool(name):
@@ -74,6 +106,18 @@ def stop(proc):
             proc.wait()
 
 
+def launch(argv, paths):
+    """Start an audit daemon; (its Popen, None) once the kernel names it,
+    or (the Popen, why not), the daemon ended."""
+    with tempfile.TemporaryFile(mode="w+") as log:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT)
+        why = wait_for_daemon(proc, paths["auditctl"], log)
+    if why:
+        stop(proc)
+    return proc, why
+
+
 def precheck():
     """(auditctl, ausearch, auditd paths, kernel status) or a skip."""
     paths = {n: tool(n) for n in ("auditd", "auditctl", "ausearch")}
@@ -89,26 +133,34 @@ def precheck():
     return paths, st
 
 
+# The daemon this test process started.  Each module that imports the
+# fixture has its own instance of it: they share this one.
+_ours = None
+
+
 @pytest.fixture(scope="session")
 def auditd():
+    global _ours
     paths, st = precheck()
+    if _ours is not None and _ours.pid == st["pid"]:
+        yield _ours
+        return
     if st["pid"] != 0:
         if st["enabled"] not in (1, 2):
             pytest.skip(f"auditd (pid {st['pid']}) runs, but audit is off "
                         f"(enabled {st['enabled']}); not changing it")
         yield Auditd(st["pid"], False, paths["ausearch"])
         return
-    log = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([paths["auditd"], "-n"], stdin=subprocess.DEVNULL,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc, why = launch([paths["auditd"], "-n"], paths)
+    daemon = Auditd(proc.pid, True, paths["ausearch"], paths, proc)
     try:
-        why = wait_for_daemon(proc, paths["auditctl"], log)
         if why:
             pytest.skip(why)
-        yield Auditd(proc.pid, True, paths["ausearch"])
+        _ours = daemon
+        yield daemon
     finally:
-        stop(proc)
-        log.close()
+        _ours = None
+        stop(daemon.proc)
         # auditd leaves audit on when it ends; put back what we found
         after, _ = status(paths["auditctl"])
         if st["enabled"] == 0 and after and after["enabled"] == 1:
