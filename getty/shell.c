@@ -199,21 +199,31 @@ control_message(struct shell *sh, const char *buf, size_t n)
 		sh->asked_shell = true;
 		return;
 	}
+	tp_audit_set_terminal(sh->s.tty);	/* tsh's, for these records */
 	if (n <= TP_CONTROL_MAX && tp_control_audit_parse(buf, n, &a) == 0) {
-		tp_audit_set_terminal(sh->s.tty);
 		tp_audit_event(a.ev, a.success, "acct", sh->user, k[0], v[0],
 			       k[1], v[1], k[2], v[2], NULL);
-		tp_audit_set_terminal(port.path);
-		return;
+	} else if (sh->refused++ < CONTROL_REPORTS) {
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: the trusted shell of "
+		       "%s sent a message that is not tsh's (%zu bytes): "
+		       "refused%s", port.path, sh->user, n,
+		       sh->refused == CONTROL_REPORTS ? "; no more are "
+		       "reported" : "");
+		tp_audit_event(TP_EV_TSH_CONTROL, false, "acct", sh->user,
+			       "reason", n > TP_CONTROL_MAX ? "too-long" :
+			       "malformed", NULL);
 	}
-	if (sh->refused++ >= CONTROL_REPORTS)
-		return;
-	syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: the trusted shell of %s sent "
-	       "a message that is not tsh's (%zu bytes): refused%s", port.path,
-	       sh->user, n, sh->refused == CONTROL_REPORTS ? "; no more are "
-	       "reported" : "");
-	tp_audit_event(TP_EV_TSH_CONTROL, false, "acct", sh->user, "reason",
-		       n > TP_CONTROL_MAX ? "too-long" : "malformed", NULL);
+	tp_audit_set_terminal(port.path);
+}
+
+/* recv read nothing: every holder of tsh's end closed it (the kernel
+ * hangs the socket up), or tsh sent an empty packet (refused). */
+static bool
+closed(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) == -1 || (p.revents & (POLLHUP | POLLERR));
 }
 
 /* Read at most max of tsh's messages, without waiting; false when there
@@ -228,7 +238,7 @@ read_control(struct shell *sh, unsigned max)
 		ssize_t n = recv(sh->ctl, buf, sizeof(buf),
 				 MSG_DONTWAIT | MSG_TRUNC);
 
-		if (n == 0)
+		if (n == 0 && closed(sh->ctl))
 			return false;
 		if (n == -1)
 			return errno == EAGAIN || errno == EINTR;
