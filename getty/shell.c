@@ -203,7 +203,8 @@ control_message(struct shell *sh, const char *buf, size_t n)
 	if (n <= TP_CONTROL_MAX && tp_control_audit_parse(buf, n, &a) == 0) {
 		tp_audit_event(a.ev, a.success, "acct", sh->user, k[0], v[0],
 			       k[1], v[1], k[2], v[2], NULL);
-	} else if (sh->refused++ < CONTROL_REPORTS) {
+	} else if (sh->refused < CONTROL_REPORTS) {
+		sh->refused++;
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: the trusted shell of "
 		       "%s sent a message that is not tsh's (%zu bytes): "
 		       "refused%s", port.path, sh->user, n,
