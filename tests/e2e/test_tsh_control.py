@@ -153,3 +153,48 @@ def test_a_hostile_trusted_shell_forges_no_record(getty, shell_user,  # noqa: F8
         for k in "abcdefghijlmopq":
             for form in (f"/n{n}/{k}", f"/n{n}/{k}".encode().hex().upper()):
                 assert form not in rec, (k, rec)
+
+
+def test_each_tsh_the_key_starts_has_its_own_socket_and_records(
+        getty, shell_user, confdir, auditd):  # noqa: F811
+    """The real tsh: the key gives a fresh tsh with a control socket of its
+    own, and the commands of both, the one killed by the key included, are
+    written by tgetty with the user's account and login ID and the pty of
+    the tsh that ran them (a tsh without a socket would write its own,
+    as the user: to syslog, not the trail)."""
+    from test_sak import SAK, TSH_PROMPT, logged_in
+    (getty.pamconf / "tptest").write_text(
+        (getty.pamconf / "tptest").read_text() +
+        "session  required pam_loginuid.so\n")
+    since = time.strftime("%H:%M:%S")
+    p, child, path = logged_in(getty, shell_user, confdir, "on")
+    register(confdir, "/usr/bin/tty")
+    ptys = []
+    for word in ("first", "second"):
+        child.send(SAK)
+        child.expect_exact(TSH_PROMPT)
+        child.sendline("tty")
+        child.expect(r"/dev/(pts/\d+)")
+        ptys.append(child.match.group(1))
+        child.expect_exact(TSH_PROMPT)
+        child.sendline(f"echo {word}")
+        child.expect_exact(f"{word}\r\n")
+        child.expect_exact(TSH_PROMPT)
+    child.sendline("logout")
+    assert p.wait(timeout=10) == 0
+    echo = os.path.realpath("/usr/bin/echo")
+    tty = os.path.realpath("/usr/bin/tty")
+    for _ in range(50):
+        raw = audit_tool(auditd.ausearch, "-m", "USER_CMD", "-ts", "today",
+                         since, "--raw")
+        recs = [r for r in raw.splitlines() if f" pid={p.pid} " in r]
+        if len(recs) >= 4:
+            break
+        time.sleep(0.1)
+    want = [(tty, ptys[0]), (echo, ptys[0]), (tty, ptys[1]),
+            (echo, ptys[1])]
+    assert len(recs) == len(want), "\n".join(recs)
+    for rec, (cmd, pty) in zip(recs, want):
+        assert "op=tsh-exec " in rec and f'acct="{shell_user.pw_name}" ' in rec
+        assert f' cmd="{cmd}" ' in rec and f" terminal={pty} " in rec, rec
+        assert f" auid={shell_user.pw_uid} " in rec and "res=success" in rec
