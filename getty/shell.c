@@ -27,6 +27,7 @@
 
 #include "audit.h"
 #include "cgroup.h"
+#include "control.h"
 #include "exec.h"
 #include "relay.h"
 #include "sakkey.h"
@@ -55,7 +56,14 @@ struct shell {
 	struct session s;
 	int ctl;			/* our end of tsh's control socket */
 	int pidfd;
+	const char *user;		/* the session's, for tsh's records */
+	bool asked_shell;		/* tsh asked for the user's shell */
+	unsigned refused;		/* messages of tsh's refused so far */
 };
+
+#define CONTROL_BURST	16	/* messages read per wakeup of the relay */
+#define CONTROL_DRAIN	256	/* at most, once the shell has ended */
+#define CONTROL_REPORTS	16	/* refused messages reported per shell */
 
 static void
 free_env(char **env)
@@ -174,15 +182,78 @@ no_tsh(const struct login *l, const char *what, const char *why)
 	return -1;
 }
 
-/* Did the trusted shell ask for the user's shell ("shell" in tsh)? */
-static bool
-asked_for_shell(int control)
+/*
+ * One message of tsh's (control.h): the request for the user's shell, or
+ * a command's audit event, which tgetty writes with the account and the
+ * terminal (tsh's pty) it knows itself; anything else is refused whole,
+ * and said (its bytes are not: they are the user's).
+ */
+static void
+control_message(struct shell *sh, const char *buf, size_t n)
 {
-	char buf[16];
-	ssize_t n = recv(control, buf, sizeof(buf), MSG_DONTWAIT);
+	struct tp_control_audit a;
+	const char **k = a.key, **v = a.value;
 
-	return n == (ssize_t)strlen(TP_CONTROL_SHELL) &&
-	       memcmp(buf, TP_CONTROL_SHELL, (size_t)n) == 0;
+	if (n == strlen(TP_CONTROL_SHELL) &&
+	    memcmp(buf, TP_CONTROL_SHELL, n) == 0) {
+		sh->asked_shell = true;
+		return;
+	}
+	tp_audit_set_terminal(sh->s.tty);	/* tsh's, for these records */
+	if (n <= TP_CONTROL_MAX && tp_control_audit_parse(buf, n, &a) == 0) {
+		tp_audit_event(a.ev, a.success, "acct", sh->user, k[0], v[0],
+			       k[1], v[1], k[2], v[2], NULL);
+	} else if (sh->refused < CONTROL_REPORTS) {
+		sh->refused++;
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: the trusted shell of "
+		       "%s sent a message that is not tsh's (%zu bytes): "
+		       "refused%s", port.path, sh->user, n,
+		       sh->refused == CONTROL_REPORTS ? "; no more are "
+		       "reported" : "");
+		tp_audit_event(TP_EV_TSH_CONTROL, false, "acct", sh->user,
+			       "reason", n > TP_CONTROL_MAX ? "too-long" :
+			       "malformed", NULL);
+	}
+	tp_audit_set_terminal(port.path);
+}
+
+/* recv read nothing: every holder of tsh's end closed it (the kernel
+ * hangs the socket up), or tsh sent an empty packet (refused). */
+static bool
+closed(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) == -1 || (p.revents & (POLLHUP | POLLERR));
+}
+
+/* Read at most max of tsh's messages, without waiting; false when there
+ * is nothing more to come (every holder of tsh's end closed it). */
+static bool
+read_control(struct shell *sh, unsigned max)
+{
+	char buf[TP_CONTROL_MAX + 1];
+
+	for (unsigned i = 0; i < max; i++) {
+		/* MSG_TRUNC: the packet's whole length, however long */
+		ssize_t n = recv(sh->ctl, buf, sizeof(buf),
+				 MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n == 0 && closed(sh->ctl))
+			return false;
+		if (n == -1)
+			return errno == EAGAIN || errno == EINTR;
+		control_message(sh, buf, (size_t)n);
+	}
+	return true;
+}
+
+/* The relay's aside hook: tsh's messages while it runs. */
+static bool
+control_ready(void *arg, int fd)
+{
+	(void)fd;
+	return read_control(arg, CONTROL_BURST);
 }
 
 /*
@@ -317,6 +388,8 @@ relay_shell(struct run *r, struct shell *sh)
 	struct relay_hooks hooks = {
 		.input = sak ? watch : NULL, .arg = &key,
 		.quit = port.ends, .quitting = told_to_end,
+		.aside = sh->ctl, .aside_ready = sh->trusted ? control_ready :
+		NULL, .aside_arg = sh,
 	};
 	enum relay_end end;
 
@@ -332,8 +405,10 @@ relay_shell(struct run *r, struct shell *sh)
 	end = tp_relay(port.tty, sh->s.master, sh->pidfd, &hooks);
 	if (end == RELAY_STOPPED)
 		return after_the_key(r, sh);
-	if (end == RELAY_SESSION_ENDED && sh->trusted &&
-	    asked_for_shell(sh->ctl)) {
+	/* what tsh sent before it ended, its request among it */
+	if (end == RELAY_SESSION_ENDED && sh->trusted)
+		read_control(sh, CONTROL_DRAIN);
+	if (end == RELAY_SESSION_ENDED && sh->trusted && sh->asked_shell) {
 		if (r->up->tpath != TP_TPATH_ALWAYS)
 			return NEXT_SHELL;
 		dprintf(port.tty, "tgetty: this account may only use the "
@@ -357,6 +432,8 @@ end_shell(struct shell *sh)
 	if (sh->pidfd != -1)
 		close(sh->pidfd);
 	if (sh->trusted) {
+		/* the records of what it ran before the key or the hang-up */
+		read_control(sh, CONTROL_DRAIN);
 		close(sh->ctl);
 		if (tp_trusted_clear(port.rundir, port.path, &err) == -1)
 			syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
@@ -369,7 +446,7 @@ static enum next
 run_shell(struct run *r, enum next kind)
 {
 	struct shell sh = { .trusted = kind == NEXT_TSH, .ctl = -1,
-			    .pidfd = -1 };
+			    .pidfd = -1, .user = r->l->user };
 	enum next next;
 
 	if (start_shell(r, &sh) == -1)

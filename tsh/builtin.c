@@ -241,7 +241,7 @@ b_su(struct shell *sh, int argc, char **argv)
 	if (tp_prog_open(&sh->db, "su", sh_getvar(sh, "PATH"), &prog,
 			 &why) != TP_PROG_OK) {
 		fprintf(stderr, "tsh: su: %s\n", why.msg);
-		tp_audit_event(TP_EV_CMD_REFUSED, false, "cmd",
+		sh_audit(sh, TP_EV_CMD_REFUSED, false, "cmd",
 			       prog.path[0] ? prog.path : "su", "what", why.msg,
 			       NULL);
 		return 126;
@@ -253,7 +253,7 @@ b_su(struct shell *sh, int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
-	tp_audit_event(TP_EV_CMD, true, "cmd", prog.path, NULL);
+	sh_audit(sh, TP_EV_CMD, true, "cmd", prog.path, NULL);
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
 		sh_child_signals();

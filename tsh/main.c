@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -35,18 +36,23 @@ usage(FILE *f, int status)
 /*
  * TPATH_CONTROL_FD names the socket tgetty hands a tsh it starts on the
  * trusted path.  It is kept close-on-exec, never passed on, and taken only
- * if it is a socket: anything else means tsh is not on the trusted path.
+ * if it is a SOCK_SEQPACKET socket (one message a packet, control.h):
+ * anything else means tsh is not on the trusted path.
  */
 static int
 control_fd(void)
 {
 	const char *s = getenv(TP_CONTROL_ENV);
 	unsigned long long fd;
+	socklen_t len = sizeof(int);
 	struct stat sb;
+	int type;
 
 	unsetenv(TP_CONTROL_ENV);
 	if (s == NULL || stz_parse_uint(s, 3, 1023, &fd) == -1 ||
 	    fstat((int)fd, &sb) == -1 || !S_ISSOCK(sb.st_mode) ||
+	    getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+	    type != SOCK_SEQPACKET ||
 	    fcntl((int)fd, F_SETFD, FD_CLOEXEC) == -1)
 		return -1;
 	return (int)fd;

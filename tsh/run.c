@@ -185,24 +185,24 @@ resolve(struct shell *sh, struct job *j)
 	switch (st) {
 	case TP_PROG_NOT_FOUND:
 		fprintf(stderr, "tsh: %s: not found\n", name);
-		tp_audit_event(TP_EV_CMD_REFUSED, false, "reason",
+		sh_audit(sh, TP_EV_CMD_REFUSED, false, "reason",
 			       "not-found", NULL);
 		return 127;
 	case TP_PROG_MISMATCH:
 		fprintf(stderr, "tsh: %s: integrity check failed: %s\n", name,
 			why.msg);
-		tp_audit_event(TP_EV_CMD_REFUSED, false, "cmd", j->prog.path,
+		sh_audit(sh, TP_EV_CMD_REFUSED, false, "cmd", j->prog.path,
 			       "reason", "integrity", "what", why.msg, NULL);
 		return 126;
 	default:
 		fprintf(stderr, "tsh: %s: %s\n", name, why.msg);
 		if (j->prog.path[0])	/* a file was found: name it */
-			tp_audit_event(TP_EV_CMD_REFUSED, false, "cmd",
+			sh_audit(sh, TP_EV_CMD_REFUSED, false, "cmd",
 				       j->prog.path, "reason",
 				       st == TP_PROG_UNTRUSTED ? "untrusted" :
 				       "error", "what", why.msg, NULL);
 		else
-			tp_audit_event(TP_EV_CMD_REFUSED, false,
+			sh_audit(sh, TP_EV_CMD_REFUSED, false,
 				       "reason", "error", "what", why.msg, NULL);
 		return 126;
 	}
@@ -381,7 +381,7 @@ start_job(struct shell *sh, const struct tsh_cmd *c, struct job *j, int in,
 		fprintf(stderr, "tsh: %s: cannot execute: %s\n", j->argv[0],
 			strerror(j->exec_errno));
 	if (pid != -1 && j->have_prog)
-		tp_audit_event(TP_EV_CMD, j->exec_errno == 0,
+		sh_audit(sh, TP_EV_CMD, j->exec_errno == 0,
 			       "cmd", j->prog.path, NULL);
 	return pid;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <termios.h>
 
+#include "audit.h"
 #include "parse.h"
 #include "tcbdb.h"
 
@@ -44,6 +45,11 @@ struct shell {
 	int control_fd;		/* to tgetty, or -1 off the trusted path */
 	char self[4096];	/* this tsh, for su */
 };
+
+/* audit.c: a command's audit event (TP_EV_CMD, TP_EV_CMD_REFUSED), to
+ * tgetty on the trusted path, else tp_audit_event; at most three pairs. */
+void sh_audit(const struct shell *sh, enum tp_event ev, int success, ...)
+	__attribute__((sentinel));
 
 /* vars.c */
 const char *sh_getvar(const struct shell *sh, const char *name);

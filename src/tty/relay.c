@@ -108,6 +108,7 @@ struct relay {
 	struct buf *in, *out;	/* terminal to pty, pty to terminal */
 	bool master_done;	/* nothing more comes from the pty */
 	bool main_exited;	/* the session's shell exited */
+	bool aside_done;	/* the aside descriptor no longer watched */
 	enum relay_end end;
 	int ttyfl, masterfl;	/* the descriptors' flags before */
 	struct sigaction oldsa;
@@ -153,7 +154,7 @@ finish(const struct relay *r)
 
 /* What to wait for: room to read into, bytes to write, the two ends. */
 static void
-poll_set(const struct relay *r, struct pollfd p[4])
+poll_set(const struct relay *r, struct pollfd p[5])
 {
 	const struct relay_hooks *h = r->hooks;
 
@@ -165,6 +166,8 @@ poll_set(const struct relay *r, struct pollfd p[4])
 			(waiting(r->in) ? POLLOUT : 0)), 0 };
 	p[2] = (struct pollfd){ r->main_exited ? -1 : r->pidfd, POLLIN, 0 };
 	p[3] = (struct pollfd){ h && h->quitting ? h->quit : -1, POLLIN, 0 };
+	p[4] = (struct pollfd){ h && h->aside_ready && !r->aside_done ?
+				h->aside : -1, POLLIN, 0 };
 }
 
 static bool
@@ -241,7 +244,7 @@ tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 	if (begin(&r, &during) == -1)
 		return RELAY_ERROR;
 	for (;;) {
-		struct pollfd p[4];
+		struct pollfd p[5];
 
 		if (r.master_done && waiting(&out) == 0) {
 			r.end = RELAY_SESSION_ENDED;
@@ -251,13 +254,16 @@ tp_relay(int tty, int master, int pidfd, const struct relay_hooks *hooks)
 		/* once the shell is gone, look at the pty without waiting,
 		   but only while there is room to read it: a stopped
 		   terminal is waited for, not spun on */
-		if (ppoll(p, 4, r.main_exited && (p[1].events & POLLIN) ?
+		if (ppoll(p, 5, r.main_exited && (p[1].events & POLLIN) ?
 			  &zero : NULL, &during) == -1 && errno != EINTR)
 			break;
 		if ((p[3].revents & POLLIN) && hooks->quitting(hooks->quit)) {
 			r.end = RELAY_QUIT;
 			break;
 		}
+		if ((p[4].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) &&
+		    !hooks->aside_ready(hooks->aside_arg, hooks->aside))
+			r.aside_done = true;
 		if (p[2].revents & POLLIN)
 			r.main_exited = true;	/* pass on what is there, then end */
 		if (winched) {

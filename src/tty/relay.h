@@ -20,6 +20,13 @@ struct relay_hooks {
 	   quitting(quit) says whether the relay ends (RELAY_QUIT). */
 	int quit;
 	bool (*quitting)(int quit);
+	/* A descriptor read beside the session (-1: none; tgetty's end of
+	   tsh's control socket): when it is readable or hung up, aside_ready
+	   reads a bounded amount of it, without blocking, and says whether
+	   to watch it still (false: it is done; the relay goes on). */
+	int aside;
+	bool (*aside_ready)(void *aside_arg, int aside);
+	void *aside_arg;
 };
 
 enum relay_end {

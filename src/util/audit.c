@@ -373,6 +373,7 @@ static const struct {
 	[TP_EV_PORT_LOCK] = { TP_AUDIT_TRUSTED_APP, "port-lock" },
 	[TP_EV_SAK] = { TP_AUDIT_TRUSTED_APP, "sak" },
 	[TP_EV_TSH] = { TP_AUDIT_TRUSTED_APP, "tsh" },
+	[TP_EV_TSH_CONTROL] = { TP_AUDIT_TRUSTED_APP, "tsh-control" },
 	[TP_EV_CMD] = { TP_AUDIT_USER_CMD, "tsh-exec" },
 	[TP_EV_CMD_REFUSED] = { TP_AUDIT_USER_CMD, "tsh-refuse" },
 	[TP_EV_DB_ADD] = { TP_AUDIT_USYS_CONFIG, "tcbck-add" },

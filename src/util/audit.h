@@ -35,6 +35,8 @@ enum tp_event {
 	TP_EV_SAK,		/* TRUSTED_APP op=sak: the secure attention key */
 	TP_EV_TSH,		/* TRUSTED_APP op=tsh: the trusted shell cannot
 				   start (not verified, not protected) */
+	TP_EV_TSH_CONTROL,	/* TRUSTED_APP op=tsh-control: tgetty refused
+				   a message on tsh's control socket */
 	TP_EV_CMD,		/* USER_CMD op=tsh-exec: tsh ran a program */
 	TP_EV_CMD_REFUSED,	/* USER_CMD op=tsh-refuse: tsh refused one */
 	TP_EV_DB_ADD,		/* USYS_CONFIG op=tcbck-add: an entry recorded */

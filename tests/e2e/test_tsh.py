@@ -336,19 +336,79 @@ def test_runs_and_refusals_are_audited(tshconf, scratch, auditd):  # noqa: F811
 
 
 def test_shell_asks_tgetty_over_the_control_socket(tshconf):
+    """On the control socket (a SOCK_SEQPACKET pair, as tgetty's): the
+    audit event of each command (control.h), for tgetty to write, then the
+    request for the user's shell, one packet each."""
     import socket
-    ours, theirs = socket.socketpair()
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     fd = theirs.fileno()
+    env = os.path.realpath("/usr/bin/env")
     r = subprocess.run([program("tsh"), "-C", str(tshconf), "-c",
-                        "env; shell; echo not-reached"],
+                        "env; nosuch; shell; echo not-reached"],
                        capture_output=True, text=True, pass_fds=(fd,),
                        env={"TPATH_CONTROL_FD": str(fd), "HOME": "/root"})
     theirs.close()
     assert r.returncode == 0, r.stderr
     assert "TPATH_CONTROL_FD" not in r.stdout     # never passed on
     assert "not-reached" not in r.stdout
-    assert ours.recv(64) == b"shell\n"
+    ours.setblocking(False)
+    assert ours.recv(8192) == \
+        b"audit\0tsh-exec\0success\0cmd\0" + env.encode() + b"\0"
+    assert ours.recv(8192) == \
+        b"audit\0tsh-refuse\0failed\0reason\0not-found\0"
+    assert ours.recv(8192) == b"shell\n"
+    assert ours.recv(8192) == b""               # tsh closed it
     ours.close()
+
+
+def test_a_control_socket_not_a_seqpacket_one_is_not_taken(tshconf):
+    """A stream socket would run tsh's messages together: tsh is then not
+    on the trusted path, and audits its commands itself."""
+    import socket
+    ours, theirs = socket.socketpair()
+    fd = theirs.fileno()
+    r = subprocess.run([program("tsh"), "-C", str(tshconf), "-c", "shell"],
+                       capture_output=True, text=True, pass_fds=(fd,),
+                       env={"TPATH_CONTROL_FD": str(fd), "HOME": "/root"})
+    theirs.close()
+    assert r.returncode == 1
+    assert "not on the trusted path" in r.stderr
+    ours.setblocking(False)
+    assert ours.recv(64) == b""
+    ours.close()
+
+
+def test_a_failed_send_to_tgetty_is_audited_by_tsh(tshconf, scratch,  # noqa: F811,E501
+                                                   auditd):  # noqa: F811
+    """tgetty's end closed: tsh's send fails (EPIPE, and no SIGPIPE ends
+    it), and tsh writes the record itself (root here: to the trail)."""
+    import socket
+    d = scratch / f"bin{uuid.uuid4().hex[:8]}"
+    d.mkdir()
+    good = d / "good"
+    shutil.copy("/usr/bin/true", good)
+    register(tshconf, str(good))
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    ours.close()
+    fd = theirs.fileno()
+    r = subprocess.run([program("tsh"), "-C", str(tshconf), "-c",
+                        f"{good}; echo reached"],
+                       capture_output=True, text=True, pass_fds=(fd,),
+                       env={"TPATH_CONTROL_FD": str(fd), "HOME": "/root"})
+    theirs.close()
+    assert r.returncode == 0 and "reached" in r.stdout, r.stderr
+    hits = []
+    for _ in range(50):                   # the records arrive within ms
+        a = subprocess.run([auditd.ausearch, "-m", "USER_CMD", "-ts",
+                            "recent", "-i"], capture_output=True, text=True,
+                           errors="replace")
+        hits = [h for h in a.stdout.splitlines() if d.name in h]
+        if hits:
+            break
+        time.sleep(0.1)
+    assert any("op=tsh-exec" in h and f"cmd={good} " in h and
+               f"exe={os.path.realpath(program('tsh'))} " in h and
+               "res=success" in h for h in hits), hits
 
 
 def test_su_starts_tsh_again(tshconf, testuser):
