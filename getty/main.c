@@ -241,9 +241,10 @@ admit(const struct opts *o, struct login *l, bool locked, bool in_time)
 /* A failure: the same words and time, whatever was wrong (a locked port,
  * a time outside logintimes, a terminal ttys denies, a password, an
  * unknown name, a user file that cannot be read); counted, maybe locking
- * the port. */
+ * the port, in the name of acct (the account that failed, or "(unknown)"). */
 static void
-failed(const struct opts *o, time_t when, unsigned *failures)
+failed(const struct opts *o, time_t when, unsigned *failures,
+       const char *acct)
 {
 	struct tp_err err;
 	bool just;
@@ -253,7 +254,7 @@ failed(const struct opts *o, time_t when, unsigned *failures)
 			 &err) == -1) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err.msg);
 	} else if (just) {
-		tp_audit_event(TP_EV_PORT_LOCK, true, NULL);
+		tp_audit_event(TP_EV_PORT_LOCK, true, "acct", acct, NULL);
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s: locked after %u failed "
 		       "logins", port.path, port.pc.logindisable);
 	}
@@ -267,6 +268,7 @@ attempt(const struct opts *o, unsigned *failures)
 	time_t now = time(NULL);
 	bool locked = true;
 	enum login_result r;
+	const char *acct = "(unknown)";
 	struct tp_err err;
 	struct login l;
 	struct tm tm;
@@ -287,14 +289,15 @@ attempt(const struct opts *o, unsigned *failures)
 		key_at_the_prompt();
 	case LOGIN_OK:
 		admit(o, &l, locked, lt_allows(&port.pc.logintimes, &tm));
+		acct = l.user;		/* refused all the same */
 		break;
 	case LOGIN_FAILED:
 		/* acct: an account's name, never what else was typed */
-		tp_audit_event(TP_EV_LOGIN, false, "acct", l.failed_acct[0] ?
-			       l.failed_acct : "(unknown)", NULL);
+		acct = l.failed_acct[0] ? l.failed_acct : "(unknown)";
+		tp_audit_event(TP_EV_LOGIN, false, "acct", acct, NULL);
 		break;
 	}
-	failed(o, now, failures);
+	failed(o, now, failures, acct);
 	return true;
 }
 

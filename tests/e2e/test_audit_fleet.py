@@ -353,7 +353,7 @@ def events(fleet, getty, user, cfg, password, secrets):  # noqa: F811
         child.expect_exact("Login incorrect\r\n")
     assert p.wait(timeout=10) == 1
     want += [("USER_LOGIN", "login", name, port, tgetty, "failed"),
-             ("TRUSTED_APP", "port-lock", None, port, tgetty, "success"),
+             ("TRUSTED_APP", "port-lock", name, port, tgetty, "success"),
              ("USER_LOGIN", "login", name, port, tgetty, "failed"),
              ("USER_LOGIN", "login", name, port, tgetty, "failed")]
     # the database: recorded, mended, marked, found changed, deleted, by
@@ -470,6 +470,7 @@ def test_a_node_s_events_reach_the_collector_with_its_name(
     # aureport -l: the logins' user, terminal, program and result
     report = fleet.tool(fleet.aureport, "--input", str(fleet.log), "-l",
                         "--node", NODE, "-i")
+    print(report)                       # pytest -s: the collector's view
     rows = [r.split()[3:8] for r in report.splitlines()
             if re.match(r"\d+\. ", r)]
     assert [(r[0], r[2], r[3], r[4]) for r in rows] == [
@@ -483,6 +484,8 @@ def test_a_node_s_events_reach_the_collector_with_its_name(
     # a trusted shell's commands, written by tgetty for the user: the
     # user's account and login uid, on tsh's pty
     cmds = [r for r in ours if r["type"] == "USER_CMD"]
+    for rec in cmds:                    # pytest -s: the collector's view
+        print(" ".join(f"{k}={v}" for k, v in rec.items()))
     assert len(cmds) == len(commands), cmds
     for rec, w in zip(cmds, commands):
         assert matches(rec, w) and not rec["uid"].isdigit(), (rec, w)
